@@ -1,0 +1,242 @@
+"""TOML config → frozen, validated objects. Nothing here connects to anything.
+
+Paths in the file are relative to the file itself, so ``config/example.toml`` runs from
+any working directory.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from destsync.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar, Checkpoint
+from destsync.configread import TableReader, to_date
+from destsync.errors import ConfigError
+from destsync.model import COLUMN_BY_KEY, FORM_FIELDS
+
+DEFAULT_QUESTIONS: dict[str, str] = {
+    "reference": "Your reference (filled in for you - please leave it as it is)",
+    "name": "Name",
+    "dob": "Date of Birth",
+    "leaving_year": "Year of leaving school",
+    "email": "Personal Email",
+    "phone": "Telephone number",
+    "destination": "What have you secured to do after leaving our academy?",
+    "course": "Subject / Course / job title",
+    "level": "Level of study",
+    "provider": "College / University / Employer name",
+    "start_date": "Start date",
+    "duration": "Expected duration",
+    "consent": (
+        "Do you agree to us storing your personal email and phone number and contacting "
+        "you about your destination for the next three years?"
+    ),
+}
+DEFAULT_ROSTER_COLUMNS: dict[str, str] = {
+    "ref": "Admission number",
+    "forename": "Forename",
+    "surname": "Surname",
+    "dob": "Date of birth",
+    "leaving_year": "Leaving year",
+    "parent_email": "Parent/carer email",
+    "s72_opt_out": "Section 72 opt-out",
+    "year_group": "Year group",
+}
+RESPONSE_BACKENDS = ("csv", "google_forms")
+TRACKER_BACKENDS = ("xlsx", "google_sheets")
+
+
+@dataclass(frozen=True)
+class Backend:
+    kind: str
+    path: Path | None = None  # local file backends
+    remote_id: str = ""  # form id or spreadsheet id
+
+
+@dataclass(frozen=True)
+class Academy:
+    code: str
+    name: str
+    careers_email: str
+    responses: Backend
+    tracker: Backend
+    roster_path: Path | None
+    roster_columns: dict[str, str]
+    headers: dict[str, str]  # column key -> header name in this academy's tracker
+
+
+@dataclass(frozen=True)
+class Config:
+    file: Path
+    trust_name: str
+    calendar: AcademicCalendar
+    checkpoints: tuple[Checkpoint, ...]
+    questions: dict[str, str]
+    responder_url: str
+    academies: tuple[Academy, ...]
+    timezone: str = "Europe/London"
+    freeze_late_days: int = 14
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def load_config(path: str | Path) -> Config:
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {file} does not exist", "pass --config with the path to your .toml"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {file} cannot be read: {exc}", "check the file") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}", "fix the syntax at that line") from None
+    return parse_config(data, file)
+
+
+def parse_config(data: dict[str, object], file: Path) -> Config:
+    root = TableReader(dict(data), "", file)
+    trust = root.table("trust", required=True)
+    trust_name = trust.str("name")
+    timezone = trust.str("timezone", "Europe/London")
+    late_days = trust.int("freeze_late_days", 14, 0, 366)
+    trust.done()
+
+    cal_t = root.table("calendar")
+    starts_t = cal_t.table("autumn_term_starts")
+    starts: dict[int, date] = {}
+    for key in starts_t.keys():
+        if not key.isdigit():
+            raise starts_t.error(key, "is not a year", 'write "2026" = 2026-09-02')
+        d = to_date(starts_t, key, starts_t.raw(key))
+        if d.year != int(key) or d.month not in (8, 9):
+            raise starts_t.error(key, f"{d} is not in August or September of {key}", "fix it")
+        starts[int(key)] = d
+    starts_t.done()
+    cal_t.done()
+
+    checkpoints = _checkpoints(root) or DEFAULT_CHECKPOINTS
+
+    form = root.table("form_a")
+    responder_url = form.str("responder_url", "https://docs.google.com/forms/d/e/FORM_ID/viewform")
+    q_t = form.table("questions")
+    questions = dict(DEFAULT_QUESTIONS)
+    for key in q_t.keys():
+        if key not in FORM_FIELDS:
+            q_t.raw(key)
+            raise q_t.error(key, "is not a Form A field", f"use one of {', '.join(FORM_FIELDS)}")
+        questions[key] = q_t.str(key)
+    q_t.done()
+    form.done()
+
+    academies = tuple(_academy(a, file) for a in root.tables("academies"))
+    if not academies:
+        raise root.error("academies", "is missing", "add at least one [[academies]] section")
+    codes = [a.code for a in academies]
+    if len(set(codes)) != len(codes):
+        raise root.error("academies", "repeat a code", "give each academy its own code")
+    extra = {k: root.raw(k) for k in ("mail", "campaigns") if root.has(k)}
+    root.done()
+    return Config(
+        file=file,
+        trust_name=trust_name,
+        calendar=AcademicCalendar(starts),
+        checkpoints=checkpoints,
+        questions=questions,
+        responder_url=responder_url,
+        academies=academies,
+        timezone=timezone,
+        freeze_late_days=late_days,
+        extra=extra,
+    )
+
+
+def _checkpoints(root: TableReader) -> tuple[Checkpoint, ...]:
+    out = []
+    groups = {"intended", "actual", "year1", "year2", "year3"}
+    for t in root.tables("checkpoints"):
+        key, label, group = t.str("key"), t.str("label"), t.str("group")
+        if group not in groups:
+            raise t.error("group", f"is {group!r}", f"use one of {', '.join(sorted(groups))}")
+        deadline = t.str("deadline")
+        if deadline != "autumn_week2":
+            try:
+                month, day = (int(p) for p in deadline.split("-"))
+                date(2001, month, day)  # a non-leap year: 02-29 would be impossible half the time
+            except ValueError:
+                raise t.error(
+                    "deadline", f"{deadline!r} is not a day of the year", 'write "MM-DD"'
+                ) from None
+        cp = Checkpoint(
+            key,
+            label,
+            group,
+            deadline,
+            t.int("years_after", 0, 0, 4),
+            t.bool("needs_validation", False),
+        )
+        t.done()
+        out.append(cp)
+    return tuple(out)
+
+
+def _academy(t: TableReader, file: Path) -> Academy:
+    code = t.str("code")
+    if not code.replace("_", "").replace("-", "").isalnum() or len(code) > 12:
+        raise t.error("code", f"{code!r} is not a short code", "use letters and digits, e.g. OAK")
+    name = t.str("name")
+    careers_email = t.opt_str("careers_email")
+    responses = _backend(t.table("responses", required=True), file, RESPONSE_BACKENDS, "form_id")
+    tracker = _backend(t.table("tracker", required=True), file, TRACKER_BACKENDS, "spreadsheet_id")
+    roster_t = t.table("roster")
+    roster_path = _path(roster_t, "path", file, must_exist=True) if roster_t.has("path") else None
+    rcols = dict(DEFAULT_ROSTER_COLUMNS)
+    rc_t = roster_t.table("columns")
+    for key in rc_t.keys():
+        if key not in rcols:
+            rc_t.raw(key)
+            raise rc_t.error(key, "is not a roster field", f"use one of {', '.join(rcols)}")
+        rcols[key] = rc_t.str(key)
+    rc_t.done()
+    roster_t.done()
+    headers = {c.key: c.header for c in COLUMN_BY_KEY.values()}
+    cols_t = t.table("columns")
+    for key in cols_t.keys():
+        if key not in headers:
+            cols_t.raw(key)
+            raise cols_t.error(key, "is not a tracker column", "see the README's column list")
+        headers[key] = cols_t.str(key)
+    cols_t.done()
+    if len(set(headers.values())) != len(headers):
+        raise t.error("columns", "gives two columns the same header", "make each header unique")
+    t.done()
+    return Academy(code, name, careers_email, responses, tracker, roster_path, rcols, headers)
+
+
+def _backend(t: TableReader, file: Path, kinds: tuple[str, ...], id_key: str) -> Backend:
+    kind = t.str("backend")
+    if kind not in kinds:
+        raise t.error("backend", f"is {kind!r}", f"use one of {', '.join(kinds)}")
+    if kind in ("csv", "xlsx"):
+        must_exist = kind == "csv"
+        backend = Backend(kind, path=_path(t, "path", file, must_exist=must_exist))
+    else:
+        backend = Backend(kind, remote_id=t.str(id_key))
+    t.done()
+    return backend
+
+
+def _path(t: TableReader, key: str, file: Path, must_exist: bool) -> Path:
+    p = (file.parent / t.str(key)).resolve()
+    if must_exist and not p.exists():
+        raise t.error(key, f"points to {p}, which does not exist", "fix the path")
+    if not must_exist and not p.parent.exists():
+        # The folder for an output workbook is created by destsync, but only one level:
+        # a path that is wrong by a whole tree is a typo, not a new folder.
+        if not p.parent.parent.exists():
+            raise t.error(key, f"points into {p.parent}, which does not exist", "fix the path")
+    return p

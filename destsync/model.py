@@ -1,0 +1,187 @@
+"""Domain values: responses, roster entries, tracker schema and the tracker snapshot.
+
+Everything here is a plain value. Cells are compared as canonical strings (dates as ISO
+``YYYY-MM-DD``), so a workbook and a Google Sheet look the same to the planner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Logical Form A fields. The config maps each to a question title.
+FORM_FIELDS: tuple[str, ...] = (
+    "reference",
+    "name",
+    "dob",
+    "leaving_year",
+    "email",
+    "phone",
+    "destination",
+    "course",
+    "level",
+    "provider",
+    "start_date",
+    "duration",
+    "consent",
+)
+
+# Destination groups: one set of columns each. A response fills the group that its
+# submission date falls in (see calendar.group_for).
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("intended", "Intended"),
+    ("actual", "Actual"),
+    ("year1", "Year 1"),
+    ("year2", "Year 2"),
+    ("year3", "Year 3"),
+)
+GROUP_FIELDS: tuple[tuple[str, str], ...] = (
+    ("destination", "destination"),
+    ("nccis", "NCCIS code"),
+    ("course", "course / job"),
+    ("level", "level"),
+    ("provider", "provider / employer"),
+    ("start_date", "start date"),
+    ("duration", "duration (months)"),
+    ("updated", "response date"),
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    kind: str = "text"  # text | date | int
+    owner: str = "destsync"  # destsync: merged by destsync; staff: never written
+
+
+def _columns() -> tuple[Column, ...]:
+    cols = [
+        Column("ref", "Ref"),
+        Column("forename", "Forename"),
+        Column("surname", "Surname"),
+        Column("dob", "Date of birth", "date"),
+        Column("leaving_year", "Leaving year", "int"),
+        Column("source", "Row source"),
+        Column("email", "Personal email"),
+        Column("phone", "Phone"),
+        Column("parent_email", "Parent/carer email"),
+        Column("consent", "Consent"),
+        Column("consent_date", "Consent date", "date"),
+        Column("consent_evidence", "Consent evidence"),
+        Column("s72_opt_out", "LA sharing opt-out (s72)"),
+    ]
+    for gkey, glabel in GROUPS:
+        for fkey, flabel in GROUP_FIELDS:
+            kind = "date" if fkey in ("start_date", "updated") else "text"
+            kind = "int" if fkey in ("nccis", "duration") else kind
+            cols.append(Column(f"{gkey}_{fkey}", f"{glabel} {flabel}", kind))
+    cols += [
+        Column("contact_status", "Contact status", owner="staff"),
+        Column("validated", "Validated", owner="staff"),
+        Column("validated_by", "Validated by", owner="staff"),
+        Column("notes", "Notes", owner="staff"),
+    ]
+    return tuple(cols)
+
+
+COLUMNS: tuple[Column, ...] = _columns()
+COLUMN_BY_KEY: Mapping[str, Column] = {c.key: c for c in COLUMNS}
+# Columns whose absence makes a sync unsafe: without them rows or merges cannot be found.
+REQUIRED_KEYS: frozenset[str] = frozenset(c.key for c in COLUMNS if c.owner == "destsync")
+
+CONTACT_STATUSES: tuple[str, ...] = ("", "Do not contact", "Consent withdrawn", "Moved away")
+VALIDATED_BY: tuple[str, ...] = ("Staff", "Local authority", "Provider")
+YES_NO: tuple[str, ...] = ("Yes", "No")
+
+# Review tab and change-log tab layouts (header names are fixed: they belong to destsync).
+REVIEW_HEADERS: tuple[str, ...] = (
+    "Key",
+    "Raised",
+    "Kind",
+    "Ref",
+    "Response ID",
+    "Submitted",
+    "Field",
+    "Value in tracker",
+    "Value from form",
+    "What to do",
+    "Resolved",
+)
+LOG_HEADERS: tuple[str, ...] = ("When", "Run", "Ref", "Field", "Old", "New", "Source", "Note")
+RETURN_HEADERS: tuple[str, ...] = (
+    "Checkpoint",
+    "Leaving year",
+    "Frozen on",
+    "Ref",
+    "Forename",
+    "Surname",
+    "Destination",
+    "NCCIS code",
+    "Course / job",
+    "Level",
+    "Provider / employer",
+    "Validated",
+    "Note",
+)
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """One Form A submission as read, before any parsing. ``answers`` maps FORM_FIELDS keys
+    to the raw answer text."""
+
+    response_id: str
+    submitted: datetime  # lastSubmittedTime, timezone-aware
+    answers: Mapping[str, str]
+    source: str  # where it came from, e.g. "forms-csv row 12"
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One student from the school's MIS export."""
+
+    ref: str
+    forename: str
+    surname: str
+    dob: str  # ISO date or ""
+    leaving_year: int
+    parent_email: str = ""
+    s72_opt_out: bool = False
+    year_group: int | None = None
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    """What became of a response: the tracker row it fed, or the review queue."""
+
+    response_id: str
+    submitted: str  # ISO datetime
+    outcome: str  # "tracker" | "review" | "superseded"
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One message in the exactly-once ledger (see campaigns)."""
+
+    key: str
+    state: str  # "pending" | "sent" | "bounced" | "deferred"
+    ref: str
+    campaign: str
+    at: str  # ISO datetime of the last state change
+    message_id: str = ""
+
+
+@dataclass
+class TrackerSnapshot:
+    """Everything the planner needs from the tracker, read in one go."""
+
+    rows: dict[str, dict[str, str]] = field(default_factory=dict)  # ref -> col key -> value
+    base: dict[tuple[str, str], str] = field(default_factory=dict)  # (ref, col) -> last written
+    responses: dict[str, ResponseRecord] = field(default_factory=dict)
+    review_keys: set[str] = field(default_factory=set)
+    frozen: set[tuple[str, int]] = field(default_factory=set)  # (checkpoint, leaving year)
+    ledger: dict[str, LedgerEntry] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
