@@ -1,0 +1,409 @@
+"""Vocabularies destsync speaks: destination types, NCCIS codes and RQF levels.
+
+This module owns the data tables (module-level tuples of frozen dataclasses) and the
+lookups that turn a student's free text into a row. The codes come from secondary
+sources (see DOMAIN.md), so they live here as plain data that is easy to correct.
+No I/O happens here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+
+@dataclass(frozen=True)
+class DestinationType:
+    """One answer to Form A's "What have you secured?" question."""
+
+    key: str
+    label: str
+    nccis: int
+    dfe_group: str
+    synonyms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Level:
+    """One RQF level; `rank` orders levels (entry = 0)."""
+
+    key: str
+    label: str
+    rank: int
+
+
+# --- NCCIS activity codes -------------------------------------------------------------
+
+NOT_KNOWN = 810
+CANNOT_BE_CONTACTED = 820  # three failed contact attempts end here, not at 810
+REFUSED = 830
+
+NCCIS_LABELS: dict[int, str] = {
+    210: "Full-time education: school sixth form",
+    220: "Full-time education: sixth-form college",
+    230: "Full-time education: further education",
+    240: "Full-time education: higher education",
+    250: "Part-time education",
+    260: "Gap year",
+    310: "Apprenticeship",
+    320: "Full-time employment with study",
+    330: "Employment without training",
+    340: "Employment with training (other)",
+    350: "Temporary employment",
+    360: "Part-time employment",
+    380: "Self-employment",
+    410: "Work-based learning",
+    430: "Other training",
+    450: "Traineeship",
+    460: "Supported internship",
+    540: "NEET: working not for reward",
+    550: "NEET: working not for reward, with study",
+    610: "NEET: not yet ready for work or learning",
+    615: "NEET: start date agreed",
+    616: "NEET: start date agreed (other)",
+    619: "NEET: seeking employment, education or training",
+    620: "NEET inactive: young carer",
+    630: "NEET inactive: teenage parent",
+    640: "NEET inactive: illness",
+    650: "NEET inactive: pregnancy",
+    680: "NEET inactive: other reason",
+    NOT_KNOWN: "Situation not known",
+    CANNOT_BE_CONTACTED: "Cannot be contacted",
+    REFUSED: "Refused to disclose activity",
+}
+
+# --- Destination types ----------------------------------------------------------------
+
+# Display order: Form A's own options first (as the seed lists them), then University,
+# then the extra types that arrive as free text or from staff edits.
+DESTINATION_TYPES: tuple[DestinationType, ...] = (
+    DestinationType(
+        "employment_with_training",
+        "Employment with training",
+        340,
+        "Sustained employment",
+        (
+            "job with training",
+            "employment and training",
+            "working with training",
+            "employed with training",
+            "job with qualification",
+        ),
+    ),
+    DestinationType(
+        "apprenticeship",
+        "Apprenticeship",
+        310,
+        "Sustained apprenticeship",
+        (
+            "apprentice",
+            "apprenticeships",
+            "degree apprenticeship",
+            "higher apprenticeship",
+            "advanced apprenticeship",
+            "intermediate apprenticeship",
+            "level 3 apprenticeship",
+            "modern apprenticeship",
+        ),
+    ),
+    DestinationType(
+        "college",
+        "College",
+        230,
+        "Sustained education: further education",
+        ("fe", "further education", "fe college", "college course", "further education college"),
+    ),
+    DestinationType(
+        "sixth_form",
+        "Sixth form",
+        210,
+        "Sustained education: further education",
+        (
+            "6th form",
+            "sixthform",
+            "6th form college",
+            "sixth form college",
+            "school sixth form",
+            "year 12",
+            "a levels at sixth form",
+        ),
+    ),
+    DestinationType(
+        "voluntary_work",
+        "Voluntary work",
+        540,
+        "Not sustained",
+        ("volunteering", "volunteer", "volunteer work", "voluntary", "charity work"),
+    ),
+    DestinationType(
+        "traineeship",
+        "Traineeship",
+        450,
+        "Sustained education: other",
+        ("trainee", "traineeships"),
+    ),
+    DestinationType(
+        "other",
+        "Other",
+        810,
+        "Activity not captured",
+        ("other specify", "something else"),
+    ),
+    DestinationType(
+        "university",
+        "University",
+        240,
+        "Sustained education: higher education",
+        (
+            "uni",
+            "higher education",
+            "he",
+            "degree",
+            "undergraduate",
+            "undergraduate degree",
+            "university degree",
+            "bachelors degree",
+            "going to uni",
+        ),
+    ),
+    DestinationType(
+        "employment",
+        "Employment without training",
+        330,
+        "Sustained employment",
+        (
+            "employment",
+            "job",
+            "working",
+            "employed",
+            "work",
+            "full time work",
+            "full time job",
+            "part time work",
+            "part time job",
+            "full time employment",
+            "employment no training",
+            "paid work",
+        ),
+    ),
+    DestinationType(
+        "gap_year",
+        "Gap year",
+        260,
+        "Not sustained",
+        ("gap yr", "gap", "year out", "taking a year out", "travelling"),
+    ),
+    DestinationType(
+        "neet_seeking",
+        "Not in education, employment or training",
+        619,
+        "Not sustained",
+        (
+            "neet",
+            "unemployed",
+            "looking for work",
+            "job seeking",
+            "job hunting",
+            "nothing",
+            "not working",
+            "seeking work",
+        ),
+    ),
+)
+
+DESTINATION_LABELS: tuple[str, ...] = tuple(d.label for d in DESTINATION_TYPES)
+
+_FUZZY_THRESHOLD = 88.0
+# Typos must be at least this long to be near-matched: short strings ("he", "uni", "job")
+# are one keystroke away from each other and from junk.
+_FUZZY_MIN_LEN = 5
+# If the runner-up type scores this close to the winner, the typo is ambiguous.
+_FUZZY_MARGIN = 4.0
+
+
+def _norm(text: str) -> str:
+    """Lower-case, drop accents' combining marks and apostrophes, reduce punctuation to
+    single spaces: "Other (specify)" -> "other specify", "bachelor's" -> "bachelors"."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = folded.lower().replace("'", "").replace("\u2019", "")
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
+
+
+def _destination_index() -> dict[str, DestinationType]:
+    index: dict[str, DestinationType] = {}
+    for dest in DESTINATION_TYPES:
+        for name in (dest.key, dest.label, *dest.synonyms):
+            index.setdefault(_norm(name), dest)
+    return index
+
+
+_DESTINATION_INDEX = _destination_index()
+_OTHER = next(d for d in DESTINATION_TYPES if d.key == "other")
+
+
+def destination_by_key(key: str) -> DestinationType | None:
+    """The destination type with this exact key, or None."""
+    return next((d for d in DESTINATION_TYPES if d.key == key), None)
+
+
+def parse_destination(text: str) -> DestinationType | None:
+    """Match free text or a Form A option label to a destination type, or None.
+
+    Matching ignores case, spacing and punctuation. A conservative near-match catches
+    typos ("Apprentiseship"), but never for short or ambiguous input.
+    """
+    norm = _norm(text)
+    if not norm:
+        return None
+    exact = _DESTINATION_INDEX.get(norm)
+    if exact is not None:
+        return exact
+    # Form A's "Other (specify)" arrives as "Other: working on a farm" and similar.
+    if norm == "other" or norm.startswith("other "):
+        return _OTHER
+    if len(norm) < _FUZZY_MIN_LEN:
+        return None
+    choices = [name for name in _DESTINATION_INDEX if len(name) >= _FUZZY_MIN_LEN]
+    ranked = process.extract(norm, choices, scorer=fuzz.ratio, limit=len(choices))
+    best_name, best_score, _ = ranked[0]
+    if best_score < _FUZZY_THRESHOLD:
+        return None
+    best = _DESTINATION_INDEX[best_name]
+    for name, score, _ in ranked[1:]:
+        if best_score - score >= _FUZZY_MARGIN:
+            break
+        if _DESTINATION_INDEX[name] is not best:
+            return None
+    return best
+
+
+# --- RQF levels -----------------------------------------------------------------------
+
+LEVELS: tuple[Level, ...] = (
+    Level("entry", "Entry level", 0),
+    Level("level1", "Level 1", 1),
+    Level("level2", "Level 2 (GCSE)", 2),
+    Level("level3", "Level 3 (A level / advanced apprenticeship)", 3),
+    Level("level4", "Level 4 (HNC)", 4),
+    Level("level5", "Level 5 (HND / foundation degree)", 5),
+    Level("level6", "Level 6 (degree / degree apprenticeship)", 6),
+    Level("level7", "Level 7 (master's)", 7),
+    Level("level8", "Level 8 (doctorate)", 8),
+)
+
+LEVEL_LABELS: tuple[str, ...] = tuple(level.label for level in LEVELS)
+
+# Phrases that name a qualification, by rank. Matched as whole words anywhere in the
+# answer ("BSc (Hons) Computing" -> 6); the longest phrase wins where phrases overlap,
+# so "foundation degree" is 5, not 6.
+LEVEL_PHRASES: dict[int, tuple[str, ...]] = {
+    1: ("gcse grades 1 3", "functional skills level 1"),
+    2: ("gcse", "gcses", "intermediate apprenticeship", "btec first", "o level", "o levels"),
+    3: (
+        "a level",
+        "a levels",
+        "alevel",
+        "alevels",
+        "as level",
+        "as levels",
+        "advanced apprenticeship",
+        "t level",
+        "t levels",
+        "btec national",
+        "btec extended diploma",
+        "extended diploma",
+        "access to he",
+        "access course",
+        "international baccalaureate",
+        "ib diploma",
+    ),
+    4: ("hnc", "higher national certificate", "higher apprenticeship", "certhe"),
+    5: ("hnd", "higher national diploma", "foundation degree", "fdsc", "fda", "diphe"),
+    6: (
+        "degree",
+        "ba",
+        "bsc",
+        "ba hons",
+        "bsc hons",
+        "beng",
+        "llb",
+        "bachelors",
+        "bachelor",
+        "undergraduate",
+        "degree apprenticeship",
+        "honours degree",
+    ),
+    7: (
+        "masters",
+        "master",
+        "msc",
+        "ma",
+        "mres",
+        "meng",
+        "mba",
+        "pgce",
+        "postgraduate",
+        "llm",
+        "integrated masters",
+        "pgdip",
+    ),
+    8: ("phd", "doctorate", "dphil", "doctoral", "edd"),
+}
+# Short words that are also ordinary English: only an exact answer counts.
+_LEVEL_EXACT_ONLY: dict[str, int] = {"as": 3}
+
+_LEVEL_BY_RANK = {level.rank: level for level in LEVELS}
+_ENTRY_RE = re.compile(r"\bentry\b|\be[1-3]\b")
+_NUMBERED_RE = re.compile(r"\b(?:l|lvl|level|rqf|nvq)\s*([1-8])\b")
+
+
+def level_by_key(key: str) -> Level | None:
+    """The RQF level with this exact key, or None."""
+    return next((level for level in LEVELS if level.key == key), None)
+
+
+_PHRASES_LONGEST_FIRST = sorted(
+    ((_norm(p), rank) for rank, group in LEVEL_PHRASES.items() for p in group),
+    key=lambda item: -len(item[0]),
+)
+
+
+def _phrase_ranks(norm: str) -> set[int]:
+    padded = f" {norm} "
+    taken: list[tuple[int, int]] = []
+    ranks: set[int] = set()
+    for phrase, rank in _PHRASES_LONGEST_FIRST:
+        start = padded.find(f" {phrase} ")
+        while start != -1:
+            end = start + len(phrase) + 2
+            if not any(start < t_end and t_start < end for t_start, t_end in taken):
+                taken.append((start, end))
+                ranks.add(rank)
+            start = padded.find(f" {phrase} ", start + 1)
+    return ranks
+
+
+def parse_level(text: str) -> Level | None:
+    """Normalise a free-text level of study ("A levels", "L3", "BSc") to an RQF level.
+
+    Returns None when the answer names no level or names conflicting levels.
+    """
+    norm = _norm(text)
+    if not norm:
+        return None
+    if norm in _LEVEL_EXACT_ONLY:
+        return _LEVEL_BY_RANK[_LEVEL_EXACT_ONLY[norm]]
+    # "Entry level 3" is Entry, not Level 3, so entry is checked first.
+    if _ENTRY_RE.search(norm):
+        return _LEVEL_BY_RANK[0]
+    if re.fullmatch(r"[1-8]", norm):
+        return _LEVEL_BY_RANK[int(norm)]
+    numbered = {int(m) for m in _NUMBERED_RE.findall(norm)}
+    ranks = numbered or _phrase_ranks(norm)
+    if len(ranks) == 1:
+        return _LEVEL_BY_RANK[ranks.pop()]
+    return None
