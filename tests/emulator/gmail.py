@@ -1,0 +1,232 @@
+"""Gmail v1: send (raw RFC 822), list with a small `q` language, get, profile, bounces."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import secrets
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import getaddresses
+from typing import Any
+
+from .errors import ApiError, invalid, not_found
+
+Handler = Callable[[dict[str, str], dict[str, Any], Any], dict[str, Any]]
+PROFILE_EMAIL = "destsync@example.org"
+
+
+@dataclass
+class Stored:
+    id: str
+    thread_id: str
+    labels: list[str]
+    raw: bytes
+    msg: EmailMessage
+    internal_ms: int
+    bounced: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str:
+        return str(self.msg.get(name, ""))
+
+    def text(self) -> str:
+        body = self.msg.get_body(("plain", "html"))
+        return body.get_content() if body is not None else ""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+class GmailStore:
+    def __init__(self) -> None:
+        self.messages: list[Stored] = []  # oldest first
+        self.handlers: dict[str, Handler] = {
+            "gmail.users.messages.send": self._send,
+            "gmail.users.messages.list": self._list,
+            "gmail.users.messages.get": self._get,
+            "gmail.users.getProfile": self._profile,
+        }
+
+    @staticmethod
+    def _user(p: dict[str, str]) -> None:
+        if p["userId"] not in ("me", PROFILE_EMAIL):
+            raise ApiError(403, "Delegation denied for " + PROFILE_EMAIL, "PERMISSION_DENIED")
+
+    def by_id(self, message_id: str) -> Stored:
+        for m in self.messages:
+            if m.id == message_id:
+                return m
+        raise not_found()
+
+    # -- send -----------------------------------------------------------------------
+
+    def deliver(self, raw: bytes, labels: list[str], thread_id: str | None = None) -> Stored:
+        msg = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        if not msg.get("Message-ID"):
+            # Gmail adds a Message-ID when the client did not; sync code should set its own
+            # (rfc822msgid: search is how a retried send is detected as a duplicate).
+            msg["Message-ID"] = f"<{secrets.token_hex(12)}@mail.example.org>"
+            raw = msg.as_bytes()
+        mid = f"{int(time.time() * 1000):x}{secrets.token_hex(4)}"[-16:]
+        if thread_id is None:
+            parents = f"{msg.get('In-Reply-To', '')} {msg.get('References', '')}".split()
+            thread_id = next(
+                (m.thread_id for m in self.messages if m.header("Message-ID") in parents), mid
+            )
+        stored = Stored(mid, thread_id, labels, raw, msg, int(time.time() * 1000))
+        self.messages.append(stored)
+        return stored
+
+    def _send(self, p: dict[str, str], _q: dict[str, Any], body: Any) -> dict[str, Any]:
+        self._user(p)
+        if not body.get("raw"):
+            raise invalid(
+                "'raw' RFC822 payload message string or uploading message via /upload/* URL "
+                "required"
+            )
+        try:
+            raw = base64.urlsafe_b64decode(body["raw"] + "=" * (-len(body["raw"]) % 4))
+        except (binascii.Error, ValueError):
+            raise invalid("Invalid value for ByteString: raw") from None
+        msg = message_from_bytes(raw, policy=policy.default)
+        if not getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []) + msg.get_all("Bcc", [])):
+            raise invalid("Invalid To header")
+        stored = self.deliver(raw, ["SENT"], body.get("threadId"))
+        return {"id": stored.id, "threadId": stored.thread_id, "labelIds": list(stored.labels)}
+
+    def bounce(self, message_id: str, reason: str = "Address not found") -> Stored:
+        """Mark a sent message bounced: Gmail drops a mailer-daemon notice into the inbox."""
+        orig = self.by_id(message_id)
+        orig.bounced = True
+        notice = EmailMessage()
+        notice["From"] = "Mail Delivery Subsystem <mailer-daemon@googlemail.com>"
+        notice["To"] = PROFILE_EMAIL
+        notice["Subject"] = "Delivery Status Notification (Failure)"
+        notice["In-Reply-To"] = orig.header("Message-ID")
+        notice["References"] = orig.header("Message-ID")
+        notice["X-Failed-Recipients"] = orig.header("To")
+        notice.set_content(f"Your message wasn't delivered to {orig.header('To')}.\n\n{reason}\n")
+        return self.deliver(notice.as_bytes(), ["INBOX", "UNREAD"], orig.thread_id)
+
+    # -- list / get -------------------------------------------------------------------
+
+    @staticmethod
+    def _matches(m: Stored, term: str) -> bool:
+        op, sep, arg = term.partition(":")
+        arg = arg.strip('"').lower()
+        if not sep:
+            hay = f"{m.header('Subject')} {m.text()}".lower()
+            return term.lower().strip('"') in hay
+        op = op.lower()
+        if op == "rfc822msgid":
+            return m.header("Message-ID").strip("<>").lower() == arg.strip("<>")
+        if op == "in" or op == "label":
+            return arg.upper() in m.labels
+        if op in ("to", "from", "cc"):
+            return arg in m.header(op).lower()
+        if op == "subject":
+            return arg in m.header("Subject").lower()
+        if op == "is":
+            return {"unread": "UNREAD" in m.labels, "read": "UNREAD" not in m.labels}.get(
+                arg, False
+            )
+        return term.lower() in f"{m.header('Subject')} {m.text()}".lower()  # Gmail: free text
+
+    def search(self, q: str = "", label_ids: list[str] | None = None) -> list[Stored]:
+        try:
+            terms = shlex.split(q, posix=False)
+        except ValueError:
+            terms = q.split()
+        found = [
+            m
+            for m in reversed(self.messages)  # newest first, as Gmail lists
+            if all(self._matches(m, t) for t in terms)
+            and all(label in m.labels for label in (label_ids or []))
+        ]
+        return found
+
+    def _list(self, p: dict[str, str], q: dict[str, Any], _b: Any) -> dict[str, Any]:
+        self._user(p)
+        found = self.search(q.get("q", ""), q.get("labelIds"))
+        size = min(q.get("maxResults") or 100, 500)
+        start = int(q["pageToken"]) if str(q.get("pageToken", "")).isdigit() else 0
+        page = found[start : start + size]
+        out: dict[str, Any] = {"resultSizeEstimate": len(page)}
+        if page:
+            out["messages"] = [{"id": m.id, "threadId": m.thread_id} for m in page]
+        if start + size < len(found):
+            out["nextPageToken"] = str(start + size)
+        return out
+
+    def _get(self, p: dict[str, str], q: dict[str, Any], _b: Any) -> dict[str, Any]:
+        self._user(p)
+        m = self.by_id(p["id"])
+        fmt = q.get("format", "full")
+        out: dict[str, Any] = {
+            "id": m.id,
+            "threadId": m.thread_id,
+            "labelIds": list(m.labels),
+            "snippet": m.text()[:100].replace("\n", " "),
+            "sizeEstimate": len(m.raw),
+            "historyId": str(1000 + self.messages.index(m)),
+            "internalDate": str(m.internal_ms),
+        }
+        if fmt == "raw":
+            out["raw"] = _b64(m.raw)
+        elif fmt in ("metadata", "full"):
+            wanted = {h.lower() for h in q.get("metadataHeaders", [])}
+            headers = [
+                {"name": k, "value": str(v)}
+                for k, v in m.msg.items()
+                if fmt == "full" or not wanted or k.lower() in wanted
+            ]
+            payload: dict[str, Any] = {"mimeType": m.msg.get_content_type(), "headers": headers}
+            if fmt == "full":
+                text = m.text().encode()
+                payload["body"] = {"size": len(text), "data": _b64(text)}
+            out["payload"] = payload
+        return out
+
+    def _profile(self, p: dict[str, str], _q: dict[str, Any], _b: Any) -> dict[str, Any]:
+        self._user(p)
+        return {
+            "emailAddress": PROFILE_EMAIL,
+            "messagesTotal": len(self.messages),
+            "threadsTotal": len({m.thread_id for m in self.messages}),
+            "historyId": str(1000 + len(self.messages)),
+        }
+
+    def sent(self) -> list[dict[str, Any]]:
+        """Sent messages as plain dicts (to, subject, message_id, body) for assertions."""
+        return [
+            copy.deepcopy(
+                {
+                    "id": m.id,
+                    "to": m.header("To"),
+                    "subject": m.header("Subject"),
+                    "message_id": m.header("Message-ID"),
+                    "body": m.text(),
+                    "bounced": m.bounced,
+                }
+            )
+            for m in self.messages
+            if "SENT" in m.labels
+        ]
+
+    def call(
+        self, method_id: str, p: dict[str, str], q: dict[str, Any], body: Any
+    ) -> dict[str, Any]:
+        handler = self.handlers.get(method_id)
+        if handler is None:
+            raise ApiError(
+                501, f"Method {method_id} is not implemented by the emulator", "UNIMPLEMENTED"
+            )
+        return handler(p, q, body or {})
