@@ -6,6 +6,7 @@ any working directory.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,6 +15,14 @@ from pathlib import Path
 from destsync.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar, Checkpoint
 from destsync.configread import TableReader, to_date
 from destsync.errors import ConfigError
+from destsync.mailconfig import (
+    DEFAULT_CAMPAIGNS,
+    Campaign,
+    MailSettings,
+    default_mail,
+    parse_campaigns,
+    parse_mail,
+)
 from destsync.model import COLUMN_BY_KEY, FORM_FIELDS
 
 DEFAULT_QUESTIONS: dict[str, str] = {
@@ -68,6 +77,17 @@ class Academy:
 
 
 @dataclass(frozen=True)
+class GoogleSettings:
+    """How destsync reaches Google (the ``[google]`` table; every key optional)."""
+
+    # A service-account key file, for a local run only; unset means Application Default
+    # Credentials (the Cloud Run job's own service account: no key to leak).
+    credentials_file: Path | None = None
+    # The bounded time one API request may take, retries and waits included.
+    retry_seconds: int = 120
+
+
+@dataclass(frozen=True)
 class Config:
     file: Path
     trust_name: str
@@ -78,7 +98,10 @@ class Config:
     academies: tuple[Academy, ...]
     timezone: str = "Europe/London"
     freeze_late_days: int = 14
-    extra: dict[str, object] = field(default_factory=dict)
+    mail: MailSettings = field(default_factory=default_mail)
+    campaigns: tuple[Campaign, ...] = DEFAULT_CAMPAIGNS
+    reference_entry: str = ""  # the prefill key of the reference question, "entry.123"
+    google: GoogleSettings = field(default_factory=GoogleSettings)
 
 
 def load_config(path: str | Path) -> Config:
@@ -101,9 +124,9 @@ def load_config(path: str | Path) -> Config:
 def parse_config(data: dict[str, object], file: Path) -> Config:
     root = TableReader(dict(data), "", file)
     trust = root.table("trust", required=True)
-    trust_name = trust.str("name")
-    timezone = trust.str("timezone", "Europe/London")
-    late_days = trust.int("freeze_late_days", 14, 0, 366)
+    trust_name = trust.text("name")
+    timezone = trust.text("timezone", "Europe/London")
+    late_days = trust.integer("freeze_late_days", 14, 0, 366)
     trust.done()
 
     cal_t = root.table("calendar")
@@ -122,15 +145,19 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
     checkpoints = _checkpoints(root) or DEFAULT_CHECKPOINTS
 
     form = root.table("form_a")
-    responder_url = form.str("responder_url", "https://docs.google.com/forms/d/e/FORM_ID/viewform")
+    responder_url = form.text("responder_url", "https://docs.google.com/forms/d/e/FORM_ID/viewform")
     q_t = form.table("questions")
     questions = dict(DEFAULT_QUESTIONS)
     for key in q_t.keys():
         if key not in FORM_FIELDS:
             q_t.raw(key)
             raise q_t.error(key, "is not a Form A field", f"use one of {', '.join(FORM_FIELDS)}")
-        questions[key] = q_t.str(key)
+        questions[key] = q_t.text(key)
     q_t.done()
+    reference_entry = form.opt_text("reference_entry")
+    if reference_entry and not re.fullmatch(r"entry\.\d+", reference_entry):
+        raise form.error("reference_entry", f"is {reference_entry!r}",
+                         'copy it from a prefilled link: "entry.123456789"')
     form.done()
 
     academies = tuple(_academy(a, file) for a in root.tables("academies"))
@@ -139,7 +166,9 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
     codes = [a.code for a in academies]
     if len(set(codes)) != len(codes):
         raise root.error("academies", "repeat a code", "give each academy its own code")
-    extra = {k: root.raw(k) for k in ("mail", "campaigns") if root.has(k)}
+    mail = parse_mail(root, file)
+    campaigns = parse_campaigns(root)
+    google = _google(root.table("google"), file)
     root.done()
     return Config(
         file=file,
@@ -151,18 +180,30 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
         academies=academies,
         timezone=timezone,
         freeze_late_days=late_days,
-        extra=extra,
+        mail=mail,
+        campaigns=campaigns,
+        reference_entry=reference_entry,
+        google=google,
     )
+
+
+def _google(t: TableReader, file: Path) -> GoogleSettings:
+    key_file = None
+    if t.has("credentials_file"):
+        key_file = _path(t, "credentials_file", file, must_exist=True)
+    retry_seconds = t.integer("retry_seconds", 120, 5, 3600)
+    t.done()
+    return GoogleSettings(key_file, retry_seconds)
 
 
 def _checkpoints(root: TableReader) -> tuple[Checkpoint, ...]:
     out = []
     groups = {"intended", "actual", "year1", "year2", "year3"}
     for t in root.tables("checkpoints"):
-        key, label, group = t.str("key"), t.str("label"), t.str("group")
+        key, label, group = t.text("key"), t.text("label"), t.text("group")
         if group not in groups:
             raise t.error("group", f"is {group!r}", f"use one of {', '.join(sorted(groups))}")
-        deadline = t.str("deadline")
+        deadline = t.text("deadline")
         if deadline != "autumn_week2":
             try:
                 month, day = (int(p) for p in deadline.split("-"))
@@ -176,8 +217,8 @@ def _checkpoints(root: TableReader) -> tuple[Checkpoint, ...]:
             label,
             group,
             deadline,
-            t.int("years_after", 0, 0, 4),
-            t.bool("needs_validation", False),
+            t.integer("years_after", 0, 0, 4),
+            t.flag("needs_validation", False),
         )
         t.done()
         out.append(cp)
@@ -185,11 +226,11 @@ def _checkpoints(root: TableReader) -> tuple[Checkpoint, ...]:
 
 
 def _academy(t: TableReader, file: Path) -> Academy:
-    code = t.str("code")
+    code = t.text("code")
     if not code.replace("_", "").replace("-", "").isalnum() or len(code) > 12:
         raise t.error("code", f"{code!r} is not a short code", "use letters and digits, e.g. OAK")
-    name = t.str("name")
-    careers_email = t.opt_str("careers_email")
+    name = t.text("name")
+    careers_email = t.opt_text("careers_email")
     responses = _backend(t.table("responses", required=True), file, RESPONSE_BACKENDS, "form_id")
     tracker = _backend(t.table("tracker", required=True), file, TRACKER_BACKENDS, "spreadsheet_id")
     roster_t = t.table("roster")
@@ -200,7 +241,7 @@ def _academy(t: TableReader, file: Path) -> Academy:
         if key not in rcols:
             rc_t.raw(key)
             raise rc_t.error(key, "is not a roster field", f"use one of {', '.join(rcols)}")
-        rcols[key] = rc_t.str(key)
+        rcols[key] = rc_t.text(key)
     rc_t.done()
     roster_t.done()
     headers = {c.key: c.header for c in COLUMN_BY_KEY.values()}
@@ -209,7 +250,7 @@ def _academy(t: TableReader, file: Path) -> Academy:
         if key not in headers:
             cols_t.raw(key)
             raise cols_t.error(key, "is not a tracker column", "see the README's column list")
-        headers[key] = cols_t.str(key)
+        headers[key] = cols_t.text(key)
     cols_t.done()
     if len(set(headers.values())) != len(headers):
         raise t.error("columns", "gives two columns the same header", "make each header unique")
@@ -218,20 +259,20 @@ def _academy(t: TableReader, file: Path) -> Academy:
 
 
 def _backend(t: TableReader, file: Path, kinds: tuple[str, ...], id_key: str) -> Backend:
-    kind = t.str("backend")
+    kind = t.text("backend")
     if kind not in kinds:
         raise t.error("backend", f"is {kind!r}", f"use one of {', '.join(kinds)}")
     if kind in ("csv", "xlsx"):
         must_exist = kind == "csv"
         backend = Backend(kind, path=_path(t, "path", file, must_exist=must_exist))
     else:
-        backend = Backend(kind, remote_id=t.str(id_key))
+        backend = Backend(kind, remote_id=t.text(id_key))
     t.done()
     return backend
 
 
 def _path(t: TableReader, key: str, file: Path, must_exist: bool) -> Path:
-    p = (file.parent / t.str(key)).resolve()
+    p: Path = (file.parent / str(t.text(key))).resolve()
     if must_exist and not p.exists():
         raise t.error(key, f"points to {p}, which does not exist", "fix the path")
     if not must_exist and not p.parent.exists():

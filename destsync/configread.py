@@ -41,17 +41,19 @@ class TableReader:
             )
         return value
 
-    def str(self, key: str, default: Any = None) -> Any:
+    def text(self, key: str, default: Any = None) -> Any:
         d = _REQUIRED if default is None else default
         v = self._get(key, str, "a quoted string", d)
         if isinstance(v, str) and not v.strip() and d is _REQUIRED:
             raise self.error(key, "is empty", "give it a value")
         return v
 
-    def opt_str(self, key: str) -> str:
+    def opt_text(self, key: str) -> str:
         return str(self._get(key, str, "a quoted string", ""))
 
-    def int(self, key: str, default: int | None = None, lo: int = 0, hi: int = 10**9) -> int:
+    def integer(
+        self, key: str, default: int | None = None, lo: int = 0, hi: int = 10**9
+    ) -> int:
         v = int(self._get(key, int, "a whole number", _REQUIRED if default is None else default))
         if not lo <= v <= hi:
             raise self.error(
@@ -59,20 +61,20 @@ class TableReader:
             )
         return v
 
-    def bool(self, key: str, default: bool) -> bool:
+    def flag(self, key: str, default: bool) -> bool:
         return bool(self._get(key, bool, "true or false", default))
 
-    def date(self, key: str, default: date | None = None) -> date | None:
+    def day(self, key: str, default: date | None = None) -> date | None:
         raw = self._get(key, (str, date), "a date such as 2026-09-02", default)
         return to_date(self, key, raw) if raw is not None else None
 
-    def str_list(self, key: str, default: list[str]) -> list[str]:
+    def text_list(self, key: str, default: list[str]) -> list[str]:
         v = self._get(key, list, "a list of strings", default)
         if not all(isinstance(x, str) for x in v):
             raise self.error(key, "should list only strings", 'write ["a", "b"]')
         return list(v)
 
-    def int_list(self, key: str, default: list[int]) -> list[int]:
+    def integer_list(self, key: str, default: list[int]) -> list[int]:
         v = self._get(key, list, "a list of whole numbers", default)
         if not all(isinstance(x, int) and not isinstance(x, bool) for x in v):
             raise self.error(key, "should list only whole numbers", "write [0, 14, 35]")

@@ -45,3 +45,13 @@ class RemoteError(DestsyncError):
     """A remote API failed after the retry budget was spent."""
 
     exit_code = 1
+
+
+class MailError(DestsyncError):
+    """The mailer failed (server down, quota spent); unsent messages stay pending."""
+
+    exit_code = 1
+
+
+class RecipientRejected(DestsyncError):
+    """The mail server refused this one recipient for good: a failed (bounced) attempt."""

@@ -1,0 +1,68 @@
+"""Small in-memory fakes that record what they were asked, cosmicpython-style."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from destsync.model import COLUMNS, LedgerEntry, RawResponse, RosterEntry, TrackerSnapshot
+from destsync.plan import Plan
+
+
+class MemoryTracker:
+    """Applies a Plan to a snapshot exactly as the workbook adapter does."""
+
+    def __init__(self, snap: TrackerSnapshot | None = None) -> None:
+        self.snap = snap or TrackerSnapshot()
+        self.review_rows: list[object] = []
+        self.log_rows: list[object] = []
+        self.returns: list[object] = []
+        self.applied: list[Plan] = []
+
+    def read(self) -> TrackerSnapshot:
+        return copy.deepcopy(self.snap)
+
+    def apply(self, plan: Plan, run_id: str = "run") -> None:
+        s = self.snap
+        for c in plan.changes:
+            s.rows[c.ref][c.column] = c.new
+        for r in plan.new_rows:
+            # A real read returns every column, empty or not.
+            s.rows[r.ref] = {c.key: "" for c in COLUMNS} | dict(r.values)
+        for item in plan.review:
+            s.review_keys.add(item.key)
+            self.review_rows.append(item)
+        self.log_rows.extend(plan.log)
+        s.base.update(plan.base_updates)
+        for rec in plan.responses:
+            s.responses[rec.response_id] = rec
+        for f in plan.freezes:
+            s.frozen.add((f.checkpoint, f.leaving_year))
+            self.returns.extend(f.rows)
+        for e in plan.ledger:
+            s.ledger[e.key] = e
+        self.applied.append(plan)
+
+    def record_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+        for e in entries:
+            self.snap.ledger[e.key] = e
+
+    def staff_edit(self, ref: str, column: str, value: str) -> None:
+        self.snap.rows[ref][column] = value
+
+
+class ListSource:
+    def __init__(self, responses: Sequence[RawResponse]) -> None:
+        self.responses = list(responses)
+
+    def read(self, since: datetime | None = None) -> Sequence[RawResponse]:
+        return [r for r in self.responses if since is None or r.submitted >= since]
+
+
+class ListRoster:
+    def __init__(self, entries: Sequence[RosterEntry]) -> None:
+        self.entries = list(entries)
+
+    def read(self) -> Sequence[RosterEntry]:
+        return self.entries

@@ -1,0 +1,125 @@
+"""Config is validated when loaded: one line naming the file, the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from destsync.cli import main
+from destsync.config import load_config
+from destsync.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "config" / "example.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "r.csv").write_text("Timestamp\n")
+    p = tmp_path / "c.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+GOOD = """
+[trust]
+name = "Example Trust"
+[[academies]]
+code = "OAK"
+name = "Oakfield"
+responses = { backend = "csv", path = "r.csv" }
+tracker = { backend = "xlsx", path = "t.xlsx" }
+"""
+
+
+def test_the_example_config_loads_as_shipped() -> None:
+    cfg = load_config(EXAMPLE)
+    assert [a.code for a in cfg.academies] == ["OAK"]
+    assert [c.key for c in cfg.checkpoints] == [
+        "intended",
+        "actual_unvalidated",
+        "actual_validated",
+        "sustained_1",
+    ]
+    assert cfg.academies[0].responses.path is not None
+    assert cfg.academies[0].responses.path.exists()
+
+
+def test_a_minimal_config_gets_the_default_checkpoints_and_questions(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, GOOD))
+    assert len(cfg.checkpoints) == 4
+    assert cfg.questions["destination"].startswith("What have you secured")
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fix"),
+    [
+        (
+            GOOD.replace('name = "Oakfield"', 'name = "Oakfield"\ntrakcer = 1'),
+            "academies[0].trakcer",
+            "did you mean `tracker`?",
+        ),
+        (GOOD.replace('code = "OAK"', "code = 7"), "academies[0].code", "quoted string"),
+        (
+            GOOD.replace('backend = "xlsx"', 'backend = "excel"'),
+            "academies[0].tracker.backend",
+            "xlsx, google_sheets",
+        ),
+        (
+            GOOD.replace('path = "r.csv"', 'path = "missing.csv"'),
+            "academies[0].responses.path",
+            "fix the path",
+        ),
+        (GOOD + '[calendar]\nautumn_term_starts = { "2026" = 2026-02-30 }\n', "", "not valid TOML"),
+        (
+            GOOD + '[calendar]\nautumn_term_starts = { "2026" = 2026-01-05 }\n',
+            "calendar.autumn_term_starts.2026",
+            "fix it",
+        ),
+        (
+            GOOD + '[[checkpoints]]\nkey="x"\nlabel="X"\ngroup="actual"\ndeadline="02-30"\n',
+            "checkpoints[0].deadline",
+            "MM-DD",
+        ),
+        (GOOD.replace("[trust]", "[trustee]"), "trust", "add"),
+    ],
+)
+def test_a_bad_config_names_the_file_the_key_and_the_fix(
+    tmp_path: Path, text: str, key: str, fix: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    line = f"{err.value.message} {err.value.hint}"
+    assert "c.toml" in line and key in line and fix in line
+    assert "\n" not in err.value.message
+
+
+def test_a_missing_config_exits_2_with_one_line_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["sync", "--config", str(tmp_path / "nope.toml")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.splitlines()[0] == f"error: config file {tmp_path / 'nope.toml'} does not exist"
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_now_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sync", "--config", str(EXAMPLE), "--now", "tomorrow"]) == 2
+    assert "--now 'tomorrow' is not a date" in capsys.readouterr().err
+
+
+def test_every_cli_option_has_help() -> None:
+    from destsync.cli import build_parser
+
+    parser = build_parser()
+    subs = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    parsers = [parser, *subs[0].choices.values()]  # type: ignore[attr-defined]
+    missing = [
+        f"{p.prog} {a.dest}"
+        for p in parsers
+        for a in p._actions
+        if a.help is None and a.dest not in ("help", "command")
+    ]
+    assert missing == []
