@@ -1,0 +1,128 @@
+"""Form A responses from a Google Forms CSV export ("Download responses (.csv)").
+
+The export has a Timestamp column, then one column per question title. It carries no
+response id, so one is derived from the row's content: the same submission always gets the
+same id, and an edited submission (new timestamp) a new one.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from destsync.errors import InputError
+from destsync.model import RawResponse
+
+# Forms writes "2025/06/12 10:31:22 AM GMT+1"; a sheet saved as CSV in a UK locale writes
+# "12/06/2025 10:31:22". Both are accepted; anything else is a clear error for that row.
+_FORMS_TS = re.compile(
+    r"^(\d{4})/(\d{1,2})/(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?: ?([AP]M))?"
+    r"(?: GMT(?:([+-]\d{1,2})(?::?(\d{2}))?)?)?$",
+    re.IGNORECASE,
+)
+_UK_TS = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
+    text = text.strip()
+    m = _FORMS_TS.match(text)
+    if m:
+        y, mo, d, h, mi, s = (int(m.group(i)) for i in range(1, 7))
+        ampm, off_h, off_m = m.group(7), m.group(8), m.group(9)
+        if ampm:
+            h = h % 12 + (12 if ampm.upper() == "PM" else 0)
+        if off_h is not None:
+            sign = -1 if off_h.startswith("-") else 1
+            offset = timedelta(hours=int(off_h), minutes=sign * int(off_m or 0))
+            return datetime(y, mo, d, h, mi, s, tzinfo=timezone(offset))
+        if "GMT" in text.upper():
+            return datetime(y, mo, d, h, mi, s, tzinfo=UTC)
+        return datetime(y, mo, d, h, mi, s, tzinfo=tz)
+    m2 = _UK_TS.match(text)
+    if m2:
+        d, mo, y, h, mi = (int(m2.group(i)) for i in range(1, 6))
+        return datetime(y, mo, d, h, mi, int(m2.group(6) or 0), tzinfo=tz)
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(text) from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=tz)
+
+
+def _norm_title(title: str) -> str:
+    return " ".join(title.replace("\u00a0", " ").split()).casefold()
+
+
+class CsvResponseSource:
+    """Reads every row each time: the file is small, and re-reading keeps the sync a pure
+    function of its inputs (the planner skips what it has already recorded)."""
+
+    def __init__(self, path: Path, questions: Mapping[str, str], timezone: str) -> None:
+        self.path = path
+        self.questions = questions
+        self.tz = ZoneInfo(timezone)
+
+    def read(self, since: datetime | None = None) -> Sequence[RawResponse]:
+        try:
+            with self.path.open(encoding="utf-8-sig", newline="") as fh:
+                rows = list(csv.reader(fh))
+        except FileNotFoundError:
+            raise InputError(
+                f"responses file {self.path} does not exist",
+                "export Form A responses as CSV to that path, or fix responses.path",
+            ) from None
+        except (UnicodeDecodeError, csv.Error, OSError) as exc:
+            raise InputError(
+                f"responses file {self.path} is not a readable CSV ({type(exc).__name__})",
+                "download it again from Forms with 'Download responses (.csv)'",
+            ) from None
+        if not rows:
+            return []
+        columns = self._columns(rows[0])
+        out: list[RawResponse] = []
+        seen: dict[str, int] = {}
+        for line_no, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line is not a submission
+            row = row + [""] * (len(rows[0]) - len(row))
+            try:
+                submitted = parse_timestamp(row[0], self.tz)
+            except ValueError:
+                raise InputError(
+                    f"{self.path} line {line_no}: timestamp {row[0][:40]!r} is not a date and time",
+                    "export the file again from Forms without editing the Timestamp column",
+                ) from None
+            answers = {key: row[i] for key, i in columns.items()}
+            digest = hashlib.sha256("\x1f".join(row).encode("utf-8", "replace")).hexdigest()
+            rid = f"csv-{digest[:16]}"
+            seen[rid] = seen.get(rid, 0) + 1
+            if seen[rid] > 1:  # an exact duplicate row is still a submission of its own
+                rid = f"{rid}-{seen[rid]}"
+            if since is None or submitted >= since:
+                out.append(RawResponse(rid, submitted, answers, f"CSV line {line_no}"))
+        return out
+
+    def _columns(self, header: list[str]) -> dict[str, int]:
+        index = {_norm_title(h): i for i, h in enumerate(header)}
+        if not header or _norm_title(header[0]) != "timestamp":
+            raise InputError(
+                f"{self.path} does not start with a Timestamp column",
+                "use the file from Forms' 'Download responses (.csv)' as it is",
+            )
+        columns: dict[str, int] = {}
+        for key, title in self.questions.items():
+            if not title:
+                continue  # the school's form does not ask this question
+            i = index.get(_norm_title(title))
+            if i is None:
+                raise InputError(
+                    f"{self.path} has no column {title!r} (the Form A question for {key})",
+                    f"if the question was renamed, set form_a.questions.{key} to its new title",
+                )
+            columns[key] = i
+        return columns

@@ -1,0 +1,84 @@
+"""The leavers roster: a CSV export from the school's MIS, one row per student."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from destsync.errors import InputError
+from destsync.model import RosterEntry
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def _date(text: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+class CsvRoster:
+    def __init__(self, path: Path, columns: Mapping[str, str], academy_code: str) -> None:
+        self.path = path
+        self.columns = columns
+        self.code = academy_code
+
+    def read(self) -> Sequence[RosterEntry]:
+        try:
+            with self.path.open(encoding="utf-8-sig", newline="") as fh:
+                reader = csv.DictReader(fh)
+                header = reader.fieldnames or []
+                rows = list(reader)
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise InputError(
+                f"roster {self.path} cannot be read ({type(exc).__name__})",
+                "export the leavers list from the MIS again as CSV (UTF-8)",
+            ) from None
+        col = dict(self.columns)
+        for key in ("ref", "forename", "surname", "dob", "leaving_year"):
+            if col[key] not in header:
+                raise InputError(
+                    f"roster {self.path} has no column {col[key]!r} ({key})",
+                    f"rename the column, or set roster.columns.{key} in the config",
+                )
+        out: list[RosterEntry] = []
+        seen: set[str] = set()
+        for line, row in enumerate(rows, start=2):
+            adm = (row.get(col["ref"]) or "").strip()
+            if not adm:
+                continue
+            ref = f"{self.code}-{adm}"
+            if ref in seen:
+                raise InputError(
+                    f"roster {self.path} line {line}: {col['ref']} {adm!r} appears twice",
+                    "each student must appear once in the roster",
+                )
+            seen.add(ref)
+            dob_text = (row.get(col["dob"]) or "").strip()
+            dob = _date(dob_text) if dob_text else None
+            year_text = (row.get(col["leaving_year"]) or "").strip()
+            if (dob_text and dob is None) or not year_text.isdigit():
+                raise InputError(
+                    f"roster {self.path} line {line}: date of birth or leaving year is not valid",
+                    "dates as DD/MM/YYYY or YYYY-MM-DD, leaving year as four digits",
+                )
+            yg = (row.get(col.get("year_group", ""), "") or "").strip()
+            out.append(
+                RosterEntry(
+                    ref=ref,
+                    forename=" ".join((row.get(col["forename"]) or "").split()),
+                    surname=" ".join((row.get(col["surname"]) or "").split()),
+                    dob=dob.isoformat() if dob else "",
+                    leaving_year=int(year_text),
+                    parent_email=(row.get(col["parent_email"], "") or "").strip(),
+                    s72_opt_out=(row.get(col["s72_opt_out"], "") or "").strip().lower()
+                    in ("yes", "y", "true", "1"),
+                    year_group=int(yg) if yg.isdigit() else None,
+                )
+            )
+        return out

@@ -1,0 +1,157 @@
+"""The workbook adapter on real .xlsx files in temporary folders."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from destsync.adapters import xlsx_layout as L
+from destsync.adapters.xlsx_tracker import XlsxTracker
+from destsync.errors import TrackerError
+from destsync.model import COLUMN_BY_KEY
+from destsync.reconcile import plan_sync
+from tests.builders import CTX, at, response, student
+
+HEADERS = {c.key: c.header for c in COLUMN_BY_KEY.values()}
+
+
+def synced(tmp_path: Path, **answers: str) -> tuple[XlsxTracker, Path]:
+    path = tmp_path / "tracker.xlsx"
+    t = XlsxTracker(path, HEADERS)
+    s = student(1)
+    plan = plan_sync(
+        t.read(), [s], [response("r1", at(2026, 5, 10), s, **answers)], CTX, at(2026, 5, 11)
+    )
+    t.apply(plan, "run1")
+    return t, path
+
+
+def cell(path: Path, header: str, row: int = 2) -> openpyxl.cell.cell.Cell:
+    ws = openpyxl.load_workbook(path)["Tracker"]
+    col = [c.value for c in ws[1]].index(header) + 1
+    return ws.cell(row=row, column=col)
+
+
+def test_formula_text_from_a_student_is_stored_as_inert_text(tmp_path: Path) -> None:
+    evil = '=HYPERLINK("http://evil.example.org","click")'
+    _, path = synced(tmp_path, course=evil, provider="+1-2")
+    c = cell(path, "Intended course / job")
+    assert c.value == evil and c.data_type == "s"
+    assert cell(path, "Intended provider / employer").value == "+1-2"
+    # The XML itself must hold a string, not a <f> formula element.
+    import zipfile
+
+    sheet_xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml
+
+
+def test_dates_are_real_dates_and_numbers_are_numbers(tmp_path: Path) -> None:
+    _, path = synced(tmp_path)
+    start = cell(path, "Intended start date").value
+    assert start is not None and start.date() == date(2026, 9, 21)
+    assert cell(path, "Intended NCCIS code").value == 240
+
+
+def test_the_workbook_has_a_frozen_header_dropdowns_and_hidden_state(tmp_path: Path) -> None:
+    _, path = synced(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Tracker"]
+    assert ws.freeze_panes == "D2"
+    ranges = [str(dv.sqref) for dv in ws.data_validations.dataValidation]
+    assert len(ranges) >= 5
+    assert {n for n in wb.sheetnames if n.startswith("_destsync")} == set(L.STATE_TABS)
+    assert all(wb[n].sheet_state == "hidden" for n in L.STATE_TABS)
+    assert wb.sheetnames[:4] == ["Tracker", "Review", "Change log", "Returns"]
+
+
+def test_a_crash_while_saving_leaves_the_previous_workbook_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    t, path = synced(tmp_path)
+    before = path.read_bytes()
+    s = student(1)
+    snap = t.read()
+    plan = plan_sync(
+        snap, [s], [response("r2", at(2026, 6, 1), s, destination="College")], CTX, at(2026, 6, 2)
+    )
+    assert plan.changes
+
+    def boom(self: object, filename: str) -> None:
+        Path(filename).write_bytes(b"half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", boom)
+    with pytest.raises(OSError):
+        t.apply(plan, "run2")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["tracker.xlsx"]  # no temp file left
+
+
+def test_a_workbook_saved_by_someone_else_during_the_run_is_not_overwritten(
+    tmp_path: Path,
+) -> None:
+    t, path = synced(tmp_path)
+    s = student(1)
+    snap = t.read()
+    wb = openpyxl.load_workbook(path)
+    wb["Tracker"]["A2"].value = wb["Tracker"]["A2"].value  # a save in Excel, in effect
+    wb["Tracker"].cell(row=2, column=60).value = "staff note"
+    wb.save(path)
+    edited = path.read_bytes()
+    plan = plan_sync(
+        snap, [s], [response("r2", at(2026, 6, 1), s, destination="College")], CTX, at(2026, 6, 2)
+    )
+    with pytest.raises(TrackerError, match="changed on disk"):
+        t.apply(plan, "run2")
+    assert path.read_bytes() == edited
+
+
+def test_a_renamed_header_is_a_clear_error(tmp_path: Path) -> None:
+    _, path = synced(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Tracker"]
+    col = [c.value for c in ws[1]].index("Personal email") + 1
+    ws.cell(row=1, column=col).value = "Email"
+    wb.save(path)
+    with pytest.raises(TrackerError) as err:
+        XlsxTracker(path, HEADERS).read()
+    assert "'Personal email'" in err.value.message
+    assert "columns.email" in err.value.hint
+
+
+def test_a_duplicated_ref_is_a_clear_error(tmp_path: Path) -> None:
+    _, path = synced(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Tracker"]
+    ws.append([c.value for c in ws[2]])
+    wb.save(path)
+    with pytest.raises(TrackerError, match="appears twice"):
+        XlsxTracker(path, HEADERS).read()
+
+
+def test_a_file_that_is_not_a_workbook_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.xlsx"
+    path.write_text("not a zip")
+    with pytest.raises(TrackerError, match="not a readable"):
+        XlsxTracker(path, HEADERS).read()
+
+
+def test_setup_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "t.xlsx"
+    assert XlsxTracker(path, HEADERS).setup() is True
+    before = path.read_bytes()
+    assert XlsxTracker(path, HEADERS).setup() is False
+    assert path.read_bytes() == before
+
+
+def test_state_survives_a_round_trip(tmp_path: Path) -> None:
+    t, _ = synced(tmp_path)
+    snap = t.read()
+    assert snap.responses["r1"].outcome == "tracker"
+    assert snap.base[("OAK-1001", "intended_destination")] == "University"
+    s = student(1)
+    again = plan_sync(snap, [s], [response("r1", at(2026, 5, 10), s)], CTX, at(2026, 5, 12))
+    assert again.is_empty(), again.to_text()
