@@ -1,0 +1,7 @@
+"""``python -m destsync`` is the same as the ``destsync`` command."""
+
+import sys
+
+from destsync.cli import main
+
+sys.exit(main())

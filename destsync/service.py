@@ -1,0 +1,117 @@
+"""One run: read → plan → apply → record, per academy. The only place that sequences I/O."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from destsync.bootstrap import AcademyPorts
+from destsync.config import Config
+from destsync.outreach import Staged, allocate, check_templates, stage
+from destsync.plan import Plan
+from destsync.reconcile import PlanContext, plan_sync
+from destsync.render import Renderer
+from destsync.sending import SendReport, send_all, stale_entries
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    plans: dict[str, Plan] = field(default_factory=dict)
+    api_calls: dict[str, dict[str, int]] = field(default_factory=dict)
+    emails_sent: int = 0
+    sends: dict[str, SendReport] = field(default_factory=dict)
+
+    def add_sends(self, code: str, report: SendReport) -> None:
+        self.sends[code] = report
+        self.emails_sent += report.total_sent
+
+    def summary(self) -> dict[str, Any]:
+        total: dict[str, Any] = {
+            "run_id": self.run_id,
+            "responses_read": 0,
+            "rows_added": 0,
+            "cells_updated": 0,
+            "conflicts": 0,
+            "review_items": 0,
+            "returns_frozen": 0,
+            "emails_due": 0,
+            "emails_deferred": 0,
+        }
+        for plan in self.plans.values():
+            for key, value in plan.summary().items():
+                total[key] += value
+        total["emails_sent"] = self.emails_sent
+        by_campaign: Counter[str] = Counter()
+        for r in self.sends.values():
+            by_campaign.update(r.sent)
+        total["emails_sent_by_campaign"] = dict(sorted(by_campaign.items()))
+        total["emails_bounced"] = sum(r.bounced for r in self.sends.values())
+        total["emails_recovered"] = sum(r.recovered for r in self.sends.values())
+        total["not_known_recorded"] = sum(
+            1 for p in self.plans.values() for c in p.changes
+            if c.source.startswith("campaign ") and c.column.endswith("_nccis")
+        )
+        total["api_calls"] = {
+            api: dict(sorted(methods.items())) for api, methods in sorted(self.api_calls.items())
+        }
+        total["academies"] = {code: p.summary() for code, p in self.plans.items()}
+        return total
+
+
+def context_for(cfg: Config, code: str) -> PlanContext:
+    return PlanContext(code, cfg.calendar, cfg.checkpoints, cfg.freeze_late_days)
+
+
+def run_sync(
+    cfg: Config,
+    ports: list[AcademyPorts],
+    now: datetime,
+    dry_run: bool = False,
+    step: Callable[[str], None] = lambda _: None,
+) -> RunResult:
+    result = RunResult(run_id=uuid.uuid4().hex[:12])
+    renderer = Renderer(cfg.mail.templates)
+    # A broken template stops the run here, before anything is written or sent.
+    check_templates(cfg, renderer)
+    staged: list[tuple[AcademyPorts, Staged]] = []
+    for p in ports:
+        code = p.academy.code
+        step(f"{code}: reading")
+        snap = p.tracker.read()
+        roster = p.roster.read()
+        responses = p.responses.read(None)
+        step(f"{code}: planning")
+        ctx = context_for(cfg, code)
+        plan = plan_sync(snap, roster, responses, ctx, now)
+        st = stage(cfg, p.academy, ctx, snap, roster, responses, plan, now)
+        if p.mailer is None:
+            st.camp.due.clear()
+        staged.append((p, st))
+        result.plans[code] = st.plan
+    allocate(cfg, renderer, [st for _, st in staged], now)
+    for p, st in staged:
+        code, plan = p.academy.code, st.plan
+        if not dry_run and not plan.is_empty():
+            step(f"{code}: writing")
+            p.tracker.apply(plan, result.run_id)
+        if not dry_run and p.mailer is not None and (plan.messages or st.camp.stale):
+            step(f"{code}: sending {len(plan.messages)} emails")
+            try:
+                report = send_all(
+                    plan.messages, stale_entries(st.camp.stale, st.snap.ledger), st.recovering,
+                    p.tracker, p.mailer, now, cfg.mail.send_batch,
+                )
+            finally:
+                close = getattr(p.mailer, "close", None)
+                if callable(close):
+                    close()
+            result.add_sends(code, report)
+        for key, n in p.api_calls.items():
+            api, _, method = key.partition(".")
+            result.api_calls.setdefault(api, {})[method] = n
+    return result
