@@ -1,0 +1,142 @@
+"""The re-read just before a Sheets write, and what becomes of cells found edited.
+
+Sheets has no conditional write. So, in one ``values.batchGetByDataFilter``, destsync
+fetches the header row, the Ref column and every row it is about to change (by its
+anchor), and drops any change whose cell no longer holds what the plan was made against.
+A dropped change keeps its merge base and becomes a Conflict row on the Review tab, so a
+person's edit made during the run is never overwritten and the form's value is not lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from destsync import layout
+from destsync.adapters import google_sheets_api as api
+from destsync.errors import TrackerError
+from destsync.model import COLUMN_BY_KEY
+from destsync.plan import CellChange, LogEntry, Plan, ReviewItem
+
+if TYPE_CHECKING:
+    from destsync.adapters.google_sheets import GoogleSheetsTracker, Seen
+
+APPENDED_TABS = (layout.REVIEW, layout.LOG, layout.RETURNS)
+EDITED_NOTE = "not written: a person changed this cell while destsync was running"
+
+
+@dataclass
+class Late:
+    """Changes dropped at write time, and what to record instead."""
+
+    cells: set[tuple[str, str]] = field(default_factory=set)
+    review: list[ReviewItem] = field(default_factory=list)
+    log: list[LogEntry] = field(default_factory=list)
+
+    def drop(self, ch: CellChange, now: str, action: str) -> None:
+        self.cells.add((ch.ref, ch.column))
+        header = COLUMN_BY_KEY[ch.column].header if ch.column in COLUMN_BY_KEY else ch.column
+        self.review.append(ReviewItem(
+            f"Conflict|{ch.ref}|{ch.column}|{ch.new}", "Conflict", ch.ref,
+            ch.source if ch.source != "roster" else "", "", header, now, ch.new, action))
+        self.log.append(LogEntry(ch.ref, ch.column, ch.old, now, ch.source, EDITED_NOTE))
+
+
+def without(plan: Plan, late: Late) -> Plan:
+    """The plan minus the cells dropped at write time: their merge base must not move."""
+    if not late.cells:
+        return plan
+    return Plan(
+        now=plan.now, changes=plan.changes, new_rows=plan.new_rows, review=plan.review,
+        log=[e for e in plan.log if (e.ref, e.field) not in late.cells],
+        base_updates={k: v for k, v in plan.base_updates.items() if k not in late.cells},
+        responses=plan.responses, freezes=plan.freezes, messages=plan.messages,
+        deferred=plan.deferred, ledger=plan.ledger, responses_read=plan.responses_read,
+    )
+
+
+@dataclass
+class Fresh:
+    """The sheet as it is just before the write."""
+
+    header: list[Any]
+    rows: dict[str, list[Any]]  # ref -> current row values (anchored rows)
+    unanchored: dict[str, int]  # ref -> row number, rows without an anchor
+    ref_col_anchored: bool
+    last_row: int
+    ends: dict[str, int]
+
+    @staticmethod
+    def fetch(tracker: GoogleSheetsTracker, plan: Plan, seen: Seen) -> Fresh:
+        refs = sorted({c.ref for c in plan.changes})
+        t = api.quote(layout.TRACKER)
+        letter = api.col_letter(seen.ref_col)
+        filters: list[dict[str, Any]] = [
+            {"a1Range": f"{t}!1:1"},
+            {"developerMetadataLookup": {"metadataKey": api.COLUMN_KEY, "metadataValue": "ref",
+                                         "locationType": "COLUMN"}},
+            {"a1Range": f"{t}!{letter}:{letter}"},
+            *[{"a1Range": f"{api.quote(tab)}!A:A"} for tab in APPENDED_TABS],
+            *[api.row_lookup(ref) for ref in refs],
+        ]
+        matched = tracker.api.batch_get_by_filter(filters)
+        header: list[Any] = []
+        ref_column: list[list[Any]] | None = None
+        a1_ref_column: list[list[Any]] = []
+        anchored_col = False
+        ref_col_no = seen.ref_col
+        rows: dict[str, list[Any]] = {}
+        ends = dict.fromkeys(APPENDED_TABS, 1)
+        for m in matched:
+            vr = m.get("valueRange", {})
+            values = vr.get("values", [])
+            for df in m.get("dataFilters", []):
+                lookup = df.get("developerMetadataLookup")
+                a1r = df.get("a1Range", "")
+                if lookup and lookup.get("metadataKey") == api.ANCHOR_KEY:
+                    rows.setdefault(lookup["metadataValue"], values[0] if values else [])
+                elif lookup:
+                    anchored_col = True
+                    ref_column = values
+                    ref_col_no = api.col_of(vr.get("range", "A1"))
+                elif a1r == f"{t}!1:1":
+                    header = values[0] if values else []
+                elif a1r == f"{t}!{letter}:{letter}":
+                    a1_ref_column = values
+                else:
+                    for tab in APPENDED_TABS:
+                        if a1r == f"{api.quote(tab)}!A:A":
+                            ends[tab] = max(len(values), 1)
+        if ref_column is None:
+            # No anchored Ref column yet: trust the letter from the read only if the fresh
+            # header still has Ref there; otherwise positions are unknowable now.
+            if cell(header, seen.ref_col) != tracker.headers["ref"]:
+                raise TrackerError(
+                    f"columns of {tracker.api.label} moved while destsync was running",
+                    "nothing was written; run the sync again",
+                )
+            ref_column = a1_ref_column
+        elif ref_col_no != seen.ref_col and cell(header, ref_col_no) != tracker.headers["ref"]:
+            raise TrackerError(f"the Ref column of {tracker.api.label} is not where its anchor "
+                               "says", "run `destsync setup`, then the sync again")
+        positions = {layout.canonical(r[0]).strip(): i
+                     for i, r in enumerate(ref_column, start=1) if r and i > 1}
+        last = max((i for i, r in enumerate(ref_column, start=1) if r and r[0] not in ("", None)),
+                   default=1)
+        unanchored = {ref: positions[ref] for ref in refs if ref not in rows and ref in positions}
+        if unanchored:
+            # Rows typed in by hand have no anchor yet. Their cells were not re-read with
+            # the others; read them now by position, anchor them in the same write.
+            again = tracker.api.batch_get_by_filter(
+                [{"a1Range": f"{t}!{r}:{r}"} for r in unanchored.values()])
+            by_row = {api.row_of(m["valueRange"].get("range", "")): m["valueRange"].get(
+                "values", [[]]) for m in again}
+            for ref, r in unanchored.items():
+                rows[ref] = (by_row.get(r) or [[]])[0]
+        return Fresh(header, rows, unanchored, anchored_col, last, ends)
+
+
+def cell(row: list[Any], col: int) -> Any:
+    return row[col - 1] if 0 < col <= len(row) else None
+
+
