@@ -1,0 +1,137 @@
+"""The mail half of a run, between planning and applying: which campaign messages are due
+per academy, the trust-wide daily cap, and rendering. Pure apart from reading templates.
+
+The service calls ``stage`` per academy (after ``plan_sync``), then ``allocate`` once for
+the whole trust, because the mailbox's daily limit is shared by every academy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from destsync.campaigns import (
+    Audience,
+    CampaignPlan,
+    DueMessage,
+    apply_cap,
+    plan_campaigns,
+    prefill_link,
+    sent_since,
+)
+from destsync.config import Academy, Config
+from destsync.digest import build_digest
+from destsync.model import RawResponse, RosterEntry, TrackerSnapshot
+from destsync.plan import OutgoingMessage, Plan
+from destsync.reconcile import PlanContext, plan_sync
+from destsync.render import Renderer, campaign_context, sample_context, stop_context
+from destsync.sending import pending_entries
+
+
+@dataclass
+class Staged:
+    academy: Academy
+    snap: TrackerSnapshot
+    plan: Plan
+    camp: CampaignPlan
+    rows: dict[str, dict[str, str]]
+    roster: Sequence[RosterEntry] = ()
+    recovering: set[str] = field(default_factory=set)
+
+
+def after_rows(snap: TrackerSnapshot, plan: Plan) -> dict[str, dict[str, str]]:
+    """The tracker as it will be once ``plan`` is applied."""
+    rows = {ref: dict(row) for ref, row in snap.rows.items()}
+    for r in plan.new_rows:
+        rows[r.ref] = dict(r.values)
+    for c in plan.changes:
+        rows.setdefault(c.ref, {})[c.column] = c.new
+    return rows
+
+
+def stage(
+    cfg: Config, academy: Academy, ctx: PlanContext, snap: TrackerSnapshot,
+    roster: Sequence[RosterEntry], responses: Sequence[RawResponse], plan: Plan, now: datetime,
+) -> Staged:
+    """Plan the campaigns on the tracker as it will be after this run, so a response that
+    arrives today stops today's reminder. "Not known" outcomes go back through the
+    three-way merge: a person's edit of those cells still wins."""
+    rows = after_rows(snap, plan)
+    staff = cfg.mail.digest_to or ((academy.careers_email,) if academy.careers_email else ())
+    audience = Audience(academy.code, staff, cfg.calendar, rows, roster, snap.ledger)
+    camp = plan_campaigns(cfg.campaigns, audience, now)
+    if camp.outcomes:
+        wants = [(o.ref, col, value, f"campaign {o.campaign}")
+                 for o in camp.outcomes for col, value in o.cells().items()]
+        plan = plan_sync(snap, roster, responses, ctx, now, extra_wants=wants)
+        rows = after_rows(snap, plan)
+    return Staged(academy, snap, plan, camp, rows, roster,
+                  {m.key for m in camp.due if m.recovering})
+
+
+def allocate(cfg: Config, renderer: Renderer, staged: Sequence[Staged], now: datetime) -> None:
+    """Apply the rolling 24-hour cap over the trust, render what goes now, and put the
+    pending ledger entries into each plan (phase one of exactly-once)."""
+    used = sent_since([s.snap.ledger for s in staged], now - timedelta(hours=24))
+    everything = [(s, m) for s in staged for m in s.camp.due]
+    go, later = apply_cap([m for _, m in everything], used, cfg.mail.daily_cap)
+    go_keys = {m.key for m in go}
+    for s in staged:
+        mine = [m for m in s.camp.due if m.key in go_keys]
+        deferred = [m for m in s.camp.due if m.key not in go_keys]
+        s.plan.deferred = [_unrendered(m) for m in deferred]
+        messages = []
+        for m in sorted(mine, key=lambda m: m.sort_key):
+            messages.append(_render(cfg, renderer, s, m, len(mine), deferred, now))
+        s.plan.messages = messages
+        s.plan.ledger = pending_entries(messages, now, s.recovering)
+    del later  # each plan's ``deferred`` already holds its share
+
+
+def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
+            deferred: Sequence[DueMessage], now: datetime) -> OutgoingMessage:
+    ctx = message_context(cfg, s.academy, s.rows.get(m.ref, {}), m.ref, m.cycle)
+    ctx.update(campaign_context(m.campaign, m.attempt))
+    if m.campaign.audience == "staff":
+        ctx["digest"] = build_digest(
+            s.rows, s.snap.ledger, cfg.calendar, cfg.checkpoints, now,
+            len(s.snap.review_keys) + len(s.plan.review), len(s.plan.review), due,
+            [d.campaign.key for d in deferred],
+        )
+    subject, text, html = renderer.render(m.campaign.template, m.campaign.subject, ctx)
+    return OutgoingMessage(m.key, m.ref, m.campaign.key, ", ".join(m.to), subject, text, html,
+                           m.campaign.priority)
+
+
+def message_context(cfg: Config, academy: Academy, row: Mapping[str, str], ref: str,
+                    cycle: str) -> dict[str, Any]:
+    leaving = row.get("leaving_year", "")
+    years_out = int(cycle) - int(leaving) if cycle.isdigit() and leaving.isdigit() else 0
+    return {
+        "school": {"name": academy.name, "careers_email": academy.careers_email},
+        "trust": {"name": cfg.trust_name},
+        "student": {"forename": row.get("forename", ""), "surname": row.get("surname", ""),
+                    "ref": ref, "leaving_year": leaving, "years_out": years_out},
+        "form_link": prefill_link(cfg.responder_url, cfg.reference_entry, ref),
+        "stop": stop_context(academy.careers_email, ref, academy.name),
+    }
+
+
+def check_templates(cfg: Config, renderer: Renderer) -> int:
+    """Render every campaign's templates against invented data; TemplateError stops the
+    run before anything is read, written or sent."""
+    total = 0
+    for a in cfg.academies:
+        sample = sample_context(a.name, a.careers_email, cfg.trust_name,
+                                prefill_link(cfg.responder_url, cfg.reference_entry, "OAK-0001"))
+        total += renderer.check(cfg.campaigns, sample)
+    return total
+
+
+def _unrendered(m: DueMessage) -> OutgoingMessage:
+    # Deferred messages are only counted and listed; they are rendered on the run that
+    # sends them, with the data as it is then.
+    return OutgoingMessage(m.key, m.ref, m.campaign.key, ", ".join(m.to), "", "", "",
+                           m.campaign.priority)

@@ -1,0 +1,169 @@
+"""Templates → message text, and message text → ``email.message.EmailMessage``.
+
+Templates are Jinja files staff may edit: ``NAME.txt.j2`` (plain text, no escaping) and
+``NAME.html.j2`` (autoescaped). Undefined names are errors, not blanks. Every template is
+rendered against sample data (``check``) before any message is sent, so a typo stops the
+run instead of sending a broken letter.
+
+Headers are built by the standard library's header registry, and every value is folded to
+one line first: nothing a student typed can add a header.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+
+from destsync.campaigns import message_id
+from destsync.errors import RecipientRejected, TemplateError
+from destsync.mailconfig import Campaign
+from destsync.plan import OutgoingMessage
+
+
+def one_line(text: str) -> str:
+    """Fold any run of whitespace, line breaks included, to one space."""
+    return " ".join(str(text).split())
+
+
+class Renderer:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        loader = jinja2.FileSystemLoader(str(folder))
+        common: dict[str, Any] = dict(
+            loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+        )
+        self._html = jinja2.Environment(autoescape=True, **common)
+        # Plain text is not HTML: escaping would turn O'Rourke into O&#39;Rourke.
+        self._text = jinja2.Environment(autoescape=False, **common)  # noqa: S701
+        self._subjects: dict[str, jinja2.Template] = {}
+
+    def render(
+        self, template: str, subject: str, context: Mapping[str, Any]
+    ) -> tuple[str, str, str]:
+        """(subject, text, html) for one message, or TemplateError naming the problem."""
+        name = f"{template}.txt.j2"
+        try:
+            if subject not in self._subjects:
+                self._subjects[subject] = self._text.from_string(subject)
+            subj = one_line(self._subjects[subject].render(context))
+            text = self._text.get_template(name).render(context)
+            name = f"{template}.html.j2"
+            body = self._html.get_template(name).render(context)
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateError(
+                f"template {exc.name} is not in {self.folder}",
+                "create it, or fix `template` in the campaign (both .txt.j2 and .html.j2 "
+                "are needed)",
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"template {exc.name or name} line {exc.lineno}: {exc.message}",
+                "fix the Jinja syntax at that line",
+            ) from None
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(
+                f"template {name} (or the subject): {exc.message}",
+                f"use only these names: {', '.join(sorted(context))}",
+            ) from None
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"template {name}: {exc}", "fix the template") from None
+        return subj, text, body
+
+    def check(self, campaigns: Iterable[Campaign], sample: Mapping[str, Any]) -> int:
+        """Render every campaign's templates against the sample; return how many."""
+        n = 0
+        for c in campaigns:
+            self.render(c.template, c.subject, {**sample, **campaign_context(c, 1)})
+            n += 1
+        return n
+
+
+def campaign_context(c: Campaign, attempt: int) -> dict[str, Any]:
+    return {"campaign": c.key, "attempt": attempt, "attempts": c.attempts,
+            "final_attempt": attempt >= c.attempts}
+
+
+def stop_context(careers_email: str, ref: str, school: str) -> dict[str, str]:
+    """How the reader stops further contact: a prefilled email to the careers team."""
+    subject = f"Please stop contacting me ({ref})"
+    body = f"Please stop contacting me about destinations. My reference is {ref}."
+    return {
+        "email": careers_email,
+        "subject": subject,
+        "link": f"mailto:{careers_email}?subject={quote(subject)}&body={quote(body)}",
+        "school": school,
+    }
+
+
+def sample_context(school: str, careers_email: str, trust: str, form_url: str) -> dict[str, Any]:
+    """Invented data that exercises the awkward cases: accents, an apostrophe, a
+    non-Latin script, markup and a line break in a value."""
+    from destsync.digest import sample_digest
+
+    ref = "OAK-0001"
+    return {
+        "school": {"name": school, "careers_email": careers_email},
+        "trust": {"name": trust},
+        "student": {"forename": "Zoë Siobhán", "surname": "O'Rourke <b>美咲</b>",
+                    "ref": ref, "leaving_year": 2026, "years_out": 1},
+        "form_link": form_url,
+        "stop": stop_context(careers_email, ref, school),
+        "digest": sample_digest(),
+    }
+
+
+def build_email(
+    msg: OutgoingMessage, sender: str, sender_name: str = "", reply_to: str = "",
+    date: datetime | None = None,
+) -> EmailMessage:
+    """The MIME message for ``msg``: text and HTML parts, a deterministic Message-ID, and
+    a List-Unsubscribe header. RecipientRejected if an address is not an address."""
+    em = EmailMessage(policy=SMTP)
+    em["Subject"] = one_line(msg.subject)
+    em["From"] = Address(display_name=one_line(sender_name), addr_spec=_addr(sender))
+    em["To"] = [Address(addr_spec=_addr(a)) for a in msg.to.split(",") if a.strip()]
+    if reply_to:
+        em["Reply-To"] = Address(addr_spec=_addr(reply_to))
+        em["List-Unsubscribe"] = (
+            f"<mailto:{_addr(reply_to)}?subject={quote('Stop contact ' + msg.ref)}>"
+        )
+    em["Date"] = format_datetime(date or datetime.now().astimezone())
+    em["Message-ID"] = message_id(msg.key)
+    em["X-Destsync-Key"] = one_line(msg.key)
+    # Quoted-printable keeps non-ASCII names intact through any relay, 8BITMIME or not.
+    em.set_content(msg.text, cte="quoted-printable")
+    em.add_alternative(msg.html, subtype="html", cte="quoted-printable")
+    return em
+
+
+def _addr(text: str) -> str:
+    addr = text.strip()
+    if not addr or any(ch in addr for ch in "\r\n<>,;\"") or addr.count("@") != 1:
+        raise RecipientRejected(f"not an email address ({len(addr)} characters)",
+                                "fix the address in the tracker")
+    try:
+        Address(addr_spec=addr)
+    except (ValueError, IndexError):
+        raise RecipientRejected("not an email address", "fix the address in the tracker") from None
+    return addr
+
+
+def to_terminal_text(subject: str, text: str) -> str:
+    return f"Subject: {subject}\n\n{text}"
+
+
+def html_page(subject: str, body: str) -> str:
+    """Wrap a rendered HTML part for viewing in a browser (``destsync preview``)."""
+    if "<html" in body.lower():
+        return body
+    return f"<!doctype html><title>{html.escape(subject)}</title>{body}"
