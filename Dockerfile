@@ -9,8 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 # Pinned versions first, so a code change does not reinstall the dependencies.
-COPY requirements.lock ./
-RUN pip install --no-deps -r requirements.lock
+# Runtime pins only: the image carries no test or lint tools.
+COPY requirements.runtime.lock ./
+RUN pip install --no-deps -r requirements.runtime.lock
 COPY pyproject.toml README.md ./
 COPY destsync ./destsync
 COPY templates ./templates
