@@ -187,10 +187,11 @@ class _Planner:
                 "Possible match",
                 "",
                 near,
-                (
-                    f"Looks like {near} (same date of birth, similar name). If it is, type "
-                    "that Ref into the form's reference and resubmit, or copy the answers "
-                    "across by hand."
+                tracker_value="; ".join(self._who_in_tracker(r) for r in m.near),
+                action=(
+                    f"Looks like {near} (same date of birth, similar name). If it is the "
+                    "same student, copy the answers onto that row; if not, add the student "
+                    "to the roster and sync again."
                 ),
             )
             self._record(rid, "review")
@@ -238,7 +239,7 @@ class _Planner:
                 f"birth and a leaving year of {ay} or {ay + 1}). Find the student and add "
                 "their Ref, or delete this if it is not one of ours."
             )
-            self._review(p, "No match", "", "", why)
+            self._review(p, "No match", "", "identity", why)
             self._record(rid, "review")
             return None
         ref = response_ref(self.ctx.academy_code, rid)
@@ -298,6 +299,11 @@ class _Planner:
         theirs = self.known_rows.get(ref, {}).get("consent", "")
         return theirs == "Yes" and self.snap.base.get((ref, "consent")) != "Yes"
 
+    def _who_in_tracker(self, ref: str) -> str:
+        names = (self._current(ref, "forename"), self._current(ref, "surname"))
+        name = " ".join(x for x in names if x)
+        return f"{ref}: {name}, born {self._current(ref, 'dob') or '?'}"
+
     def _row_exists(self, ref: str) -> bool:
         return ref in self.known_rows or ref in self.new_refs
 
@@ -324,11 +330,17 @@ class _Planner:
         shown: str,
         action: str,
         field_name: str = "",
+        tracker_value: str = "",
     ) -> None:
         rid = p.raw.response_id
         key = f"{kind}|{rid}|{p.raw.submitted.isoformat()}|{field_name}"
         # The raw answer, cleaned: control characters and 10,000-character essays stop here.
-        form_value = clean_text(p.raw.answers.get(field_name, ""), 300) if field_name else ""
+        # A response not placed on a row shows who sent it, so staff can act on it without
+        # opening the form's responses.
+        form_value = (
+            clean_text(p.raw.answers.get(field_name, ""), 300) if field_name
+            else "" if ref else _who_answered(p)
+        )
         self._add_review(
             ReviewItem(
                 key,
@@ -337,7 +349,7 @@ class _Planner:
                 rid,
                 p.raw.submitted.isoformat(timespec="seconds"),
                 field_name or shown,
-                "",
+                tracker_value,
                 form_value,
                 action,
             )
@@ -457,3 +469,15 @@ class _Planner:
             validated,
             note,
         )
+
+
+def _who_answered(p: ParsedResponse) -> str:
+    """Who sent a response, as the form gave it (already cleaned). The email is left out
+    when the student said no to contact: it must not be kept."""
+    parts = [" ".join(x for x in (p.forename, p.surname) if x) or "(no name)"]
+    parts.append(f"born {p.dob}" if p.dob else "no date of birth")
+    if p.leaving_year:
+        parts.append(f"left {p.leaving_year}")
+    if p.email and p.consent is not False:
+        parts.append(p.email)
+    return ", ".join(parts)

@@ -122,9 +122,13 @@ def test_a_near_match_goes_to_review_and_is_never_merged() -> None:
         name=f"{s.forename} Ashdowne",
     )
     plan = sync(t, [s], [typo], at(2026, 5, 11))
-    assert [i.kind for i in plan.review] == ["Possible match"]
+    [item] = plan.review
+    assert item.kind == "Possible match"
     assert plan.new_rows == [] and plan.changes == []
     assert t.snap.responses["r1"].outcome == "review"
+    # Staff can compare the two without opening the form: who answered, and who it may be.
+    assert item.form_value == f"{s.forename} Ashdowne, born {s.dob}, left 2026, other@example.org"
+    assert item.tracker_value == f"{s.ref}: {s.forename} Ashdown, born {s.dob}"
 
 
 def test_a_stranger_from_the_current_cohort_gets_a_new_row_flagged_for_review() -> None:
@@ -143,7 +147,16 @@ def test_a_stranger_from_an_old_cohort_goes_to_review_only() -> None:
     old = response("r1", at(2026, 5, 10), leaving_year="2019")
     plan = sync(t, [], [old], at(2026, 5, 11))
     assert plan.new_rows == []
-    assert [i.kind for i in plan.review] == ["No match"]
+    [item] = plan.review
+    assert item.kind == "No match"
+    assert item.form_value == "Robin Newcombe, born 2008-03-03, robin@example.org"
+
+
+def test_an_unplaced_refusal_shows_who_answered_but_not_their_email() -> None:
+    t = MemoryTracker()
+    old = response("r1", at(2026, 5, 10), leaving_year="2019", consent="No")
+    [item] = sync(t, [], [old], at(2026, 5, 11)).review
+    assert item.form_value == "Robin Newcombe, born 2008-03-03"
 
 
 def test_a_bad_field_is_skipped_and_explained_but_the_rest_is_used() -> None:
