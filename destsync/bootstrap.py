@@ -101,6 +101,11 @@ def google_forms_source(
     from destsync.adapters import credentials as cr
     from destsync.adapters.google_forms import GoogleFormsSource
 
+    if not academy.responses.remote_id and not setup:
+        raise ConfigError(
+            f"{cfg.file}: academy {academy.code} has no responses.form_id",
+            "run `destsync setup` to create Form A, then set form_id to the id it prints",
+        )
     scopes = cr.FORMS_SETUP_SCOPES if setup else cr.FORMS_READ_SCOPES
     creds = cr.credentials_for(scopes, cfg.google.credentials_file)
     policy = retry_policy(cfg)

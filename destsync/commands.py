@@ -96,10 +96,15 @@ def setup(config: Path) -> int:
             changed = setup_sheet(tracker.api, a.headers)
             print(f"{a.code}: {'updated' if changed else 'already set up'} {tracker.api.label}")
         if a.responses.kind == "google_forms":
-            from destsync.adapters.google_setup import setup_form
+            from destsync.adapters.google_setup import create_form, setup_form
 
             source = bootstrap.google_forms_source(cfg, a, Counter(), setup=True)
-            changed, entry = setup_form(source, f"Form A: {a.name}")
+            title = f"Form A: {a.name}"
+            if not source.form_id:
+                create_form(source, title)
+                print(f"{a.code}: created Form A, form id {source.form_id}")
+                print(f"  set responses.form_id = \"{source.form_id}\" for {a.code} in {config}")
+            changed, entry = setup_form(source, title)
             print(f"{a.code}: {'updated' if changed else 'already set up'} {source.what}")
             if entry and entry != cfg.reference_entry:
                 print(f"  set form_a.reference_entry = \"{entry}\" for prefilled links")

@@ -265,6 +265,9 @@ def _backend(t: TableReader, file: Path, kinds: tuple[str, ...], id_key: str) ->
     if kind in ("csv", "xlsx"):
         must_exist = kind == "csv"
         backend = Backend(kind, path=_path(t, "path", file, must_exist=must_exist))
+    elif id_key == "form_id":
+        # Empty until `destsync setup` has created Form A; sync then asks for it.
+        backend = Backend(kind, remote_id=t.opt_text(id_key).strip())
     else:
         backend = Backend(kind, remote_id=t.text(id_key))
     t.done()

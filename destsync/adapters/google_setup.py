@@ -8,9 +8,9 @@ protection on the columns destsync writes and on the hidden ``_destsync_*`` stat
 anchors on the Ref column and on every existing row that has a Ref. Headers staff renamed,
 moved or added are left alone; only missing destsync headers are added at the end.
 
-Form: the seed's questions, the consent question and the reference question, added to
-the configured form when missing (matched by title, as sync reads them). Nothing is
-deleted or reordered; a school's own extra questions stay.
+Form: created when the config gives no form id; then the seed's questions, the consent
+question and the reference question, added to the form when missing (matched by title,
+as sync reads them). Nothing is deleted or reordered; a school's own extra questions stay.
 """
 
 from __future__ import annotations
@@ -60,6 +60,18 @@ def question_item(key: str, title: str) -> dict[str, Any]:
     else:
         question["textQuestion"] = {"paragraph": False}
     return {"title": title, "questionItem": {"question": question}}
+
+
+def create_form(source: GoogleFormsSource, title: str) -> str:
+    """Create an empty Form A and point ``source`` at it; returns the new form id.
+    The API copies only the title on create, so questions are added by ``setup_form``.
+    The form belongs to whoever destsync runs as: run this as a staff account (ADC from
+    ``gcloud auth application-default login``) so the school owns its form."""
+    info = {"title": title, "documentTitle": title}
+    form = execute(source.service.forms().create(body={"info": info}), "Google Forms")
+    source.form_id = str(form["formId"])
+    source.what = f"form {source.form_id}"
+    return source.form_id
 
 
 def setup_form(source: GoogleFormsSource, title: str) -> tuple[bool, str]:

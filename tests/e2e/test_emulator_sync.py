@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
 
 from destsync.cli import main
+from destsync.config import DEFAULT_QUESTIONS
 from tests.e2e.emulated import (  # noqa: F401 (fixtures)
     FORM_ID,
     SHEET_ID,
@@ -42,6 +44,29 @@ def test_setup_twice_changes_nothing_the_second_time(remote: RemoteSchool) -> No
                       "_destsync_ledger", "_destsync_meta"}
     titles = set(remote.emu.state.forms.question_ids(FORM_ID))
     assert "Personal Email" in titles and any("reference" in t for t in titles)
+
+
+def test_setup_creates_form_a_when_the_config_names_none(remote: RemoteSchool) -> None:
+    remote.config.write_text(remote.config.read_text().replace(f'"{FORM_ID}"', '""'))
+    # Before setup, a sync names the missing id and the command that makes one.
+    code, _, err = remote.cli("sync", "--config", str(remote.config), "--now", "2026-11-02")
+    assert code == 2 and "form_id" in err and "destsync setup" in err
+    out = remote.setup()
+    created = re.search(r'set responses.form_id = "([^"]+)"', out)
+    assert created, out
+    new_id = created.group(1)
+    assert new_id != FORM_ID
+    form = remote.emu.state.forms.form(new_id)
+    assert form["info"]["title"] == "Form A: Oakfield Academy (example)"
+    assert set(DEFAULT_QUESTIONS.values()) <= set(remote.emu.state.forms.question_ids(new_id))
+    # With the printed id in the config, setup has nothing left to do and sync reads it.
+    remote.config.write_text(remote.config.read_text().replace('form_id = ""',
+                                                               f'form_id = "{new_id}"'))
+    assert "already set up form" in remote.setup()
+    remote.emu.state.forms.add_response(
+        new_id, {DEFAULT_QUESTIONS["name"]: "Robin Example", DEFAULT_QUESTIONS["consent"]: "No"},
+        "2026-10-01T10:00:00.000000Z")
+    assert remote.sync()["responses_read"] == 1
 
 
 def test_the_same_data_gives_the_same_tracker_as_the_local_backend(
