@@ -33,6 +33,9 @@ class ParsedResponse:
         return bool(self.group_values.get("destination"))
 
 
+CONTACT_FIELDS = ("email", "phone")
+
+
 def parse_response(raw: RawResponse, today: date) -> ParsedResponse:
     a = raw.answers
     p = ParsedResponse(raw)
@@ -56,6 +59,11 @@ def parse_response(raw: RawResponse, today: date) -> ParsedResponse:
     p.phone = phone if isinstance(phone, str) else ""
     consent = take("consent", n.parse_consent(a.get("consent", "")))
     p.consent = consent if isinstance(consent, bool) else None
+    if p.consent is False:
+        # A student who said no: their contact details are not kept anywhere, so a
+        # malformed one must not reach the Review tab either (it would quote it).
+        p.email = p.phone = ""
+        p.problems = [(f, why) for f, why in p.problems if f not in CONTACT_FIELDS]
 
     g = p.group_values
     dest_text = n.clean_text(a.get("destination", ""))

@@ -130,7 +130,7 @@ def split_name(full: str) -> tuple[str, str]:
     if len(tokens) < 2:
         return name, ""
     start = len(tokens) - 1
-    # "Ludwig van Beethoven": particles belong to the surname.
+    # "Femke van Dalsum": particles belong to the surname.
     while start > 1 and tokens[start - 1].lower() in _PARTICLES:
         start -= 1
     return " ".join(tokens[:start]), " ".join(tokens[start:])
@@ -414,3 +414,15 @@ def mask_name(s: str) -> str:
     if not surname:
         return f"{forename[0]}***" if forename else ""
     return f"{forename[0]}. {surname[0]}***" if forename else f"{surname[0]}***"
+
+
+def shown_contact(column: str, value: str) -> str:
+    """A contact value as the Change log and Review tab show it: masked, because those
+    tabs keep history and a student may later withdraw consent. Other values unchanged."""
+    if not value:
+        return value
+    if column == "email":
+        return mask_email(value)
+    if column == "phone":
+        return mask_phone(value)
+    return value

@@ -119,9 +119,16 @@ class Plan:
 
     def to_json(self) -> dict[str, Any]:
         data = self.summary()
-        data["changes"] = [asdict(c) for c in self.changes]
+        data["changes"] = [
+            {**asdict(c), "old": _shown(c.column, c.old), "new": _shown(c.column, c.new)}
+            for c in self.changes
+        ]
         data["new_rows"] = [{"ref": r.ref, "source": r.source} for r in self.new_rows]
-        data["review"] = [asdict(r) for r in self.review]
+        # Review values and advice can quote what a student typed: kind and field only.
+        data["review"] = [
+            {"kind": r.kind, "ref": r.ref, "response_id": r.response_id, "field": r.field}
+            for r in self.review
+        ]
         data["freezes"] = [
             {"checkpoint": f.checkpoint, "leaving_year": f.leaving_year, "rows": len(f.rows)}
             for f in self.freezes
@@ -132,15 +139,18 @@ class Plan:
         return data
 
     def to_text(self) -> str:
-        """A person-readable listing for --dry-run. Refs, not names: it may reach a log."""
+        """A person-readable listing for --dry-run. Refs, not names or contact details: it
+        may reach a log. The workbook's Review tab has the detail."""
         out = [f"Plan at {self.now}: " + ", ".join(f"{k}={v}" for k, v in self.summary().items())]
         for r in self.new_rows:
             out.append(f"  + new row {r.ref} ({r.source})")
         for c in self.changes:
             header = COLUMN_BY_KEY[c.column].header if c.column in COLUMN_BY_KEY else c.column
-            out.append(f"  ~ {c.ref} {header}: {c.old!r} -> {c.new!r}")
+            out.append(
+                f"  ~ {c.ref} {header}: {_shown(c.column, c.old)!r} -> {_shown(c.column, c.new)!r}"
+            )
         for item in self.review:
-            out.append(f"  ? {item.kind} {item.ref or item.response_id}: {item.action}")
+            out.append(f"  ? {item.kind} {item.ref or item.response_id}: {item.field}")
         for f in self.freezes:
             late = " (late)" if f.late else ""
             out.append(f"  # freeze {f.label} for leavers of {f.leaving_year}{late}")
@@ -149,3 +159,15 @@ class Plan:
         for m in self.deferred:
             out.append(f"  @ defer {m.campaign} to {m.ref} (daily cap)")
         return "\n".join(out)
+
+
+# Columns whose values identify a person: never printed, only said to change.
+PERSONAL_COLUMNS = frozenset(
+    {"forename", "surname", "dob", "email", "phone", "parent_email", "consent_evidence"}
+)
+
+
+def _shown(column: str, value: str) -> str:
+    if column in PERSONAL_COLUMNS and value:
+        return "(personal data)"
+    return value

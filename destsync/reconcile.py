@@ -24,7 +24,7 @@ from destsync.model import (
     RosterEntry,
     TrackerSnapshot,
 )
-from destsync.normalize import clean_text
+from destsync.normalize import clean_text, shown_contact
 from destsync.plan import CellChange, Freeze, LogEntry, NewRow, Plan, ReviewItem
 
 CONTACT_KEYS = ("email", "phone")
@@ -277,7 +277,13 @@ class _Planner:
         consented = self._consent.get(ref, self._staff_consent(ref))
         if p.consent is False:
             self.erase.add(ref)
+            # Forget contact details an earlier answer gave, so a later "Yes" without
+            # them cannot bring them back.
+            for col in CONTACT_KEYS:
+                self.ours.get(ref, {}).pop(col, None)
         elif consented:
+            if p.consent is True:
+                self.erase.discard(ref)  # a later "Yes" outranks an earlier "No"
             if p.email:
                 self._want(ref, "email", p.email, rid)
             if p.phone:
@@ -388,8 +394,9 @@ class _Planner:
                 old = self.known_rows.get(ref, {}).get(col, "")
                 if old:
                     self.plan.changes.append(CellChange(ref, col, old, "", "consent"))
+                    # The log keeps no trace of the erased value, not even masked.
                     self.plan.log.append(
-                        LogEntry(ref, col, old, "", "consent", "erased: no consent")
+                        LogEntry(ref, col, "(erased)", "", "consent", "erased: no consent")
                     )
                 if self.snap.base.get((ref, col), "") != "":
                     self.plan.base_updates[(ref, col)] = ""
@@ -405,19 +412,20 @@ class _Planner:
         if theirs == (base or ""):
             self.plan.changes.append(CellChange(ref, col, theirs, ours, src))
             self.plan.base_updates[(ref, col)] = ours
-            self.plan.log.append(LogEntry(ref, col, theirs, ours, src, ""))
+            self.plan.log.append(LogEntry(
+                ref, col, shown_contact(col, theirs), shown_contact(col, ours), src, ""))
             return
         header = COLUMN_BY_KEY[col].header if col in COLUMN_BY_KEY else col
         self._add_review(
             ReviewItem(
-                f"Conflict|{ref}|{col}|{ours}",
+                conflict_key(ref, col, ours),
                 "Conflict",
                 ref,
                 src if src != "roster" else "",
                 "",
                 header,
-                theirs,
-                ours,
+                shown_contact(col, theirs),
+                shown_contact(col, ours),
                 "A person changed this cell, so destsync left it alone. Copy the form's value "
                 "in if it is right, then mark this resolved.",
             )
@@ -478,6 +486,14 @@ def _who_answered(p: ParsedResponse) -> str:
     parts.append(f"born {p.dob}" if p.dob else "no date of birth")
     if p.leaving_year:
         parts.append(f"left {p.leaving_year}")
-    if p.email and p.consent is not False:
+    if p.email and p.consent is True:  # an unclear answer is not consent
         parts.append(p.email)
     return ", ".join(parts)
+
+
+def conflict_key(ref: str, col: str, ours: str) -> str:
+    """The same conflict is raised once. A contact value is hashed into the key, which
+    sits in a visible column and would otherwise keep the address after an erasure."""
+    if col in CONTACT_KEYS:
+        ours = hashlib.sha256(ours.encode("utf-8")).hexdigest()[:12]
+    return f"Conflict|{ref}|{col}|{ours}"

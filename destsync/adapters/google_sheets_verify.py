@@ -16,7 +16,9 @@ from destsync import layout
 from destsync.adapters import google_sheets_api as api
 from destsync.errors import TrackerError
 from destsync.model import COLUMN_BY_KEY
+from destsync.normalize import shown_contact
 from destsync.plan import CellChange, LogEntry, Plan, ReviewItem
+from destsync.reconcile import conflict_key
 
 if TYPE_CHECKING:
     from destsync.adapters.google_sheets import GoogleSheetsTracker, Seen
@@ -37,9 +39,11 @@ class Late:
         self.cells.add((ch.ref, ch.column))
         header = COLUMN_BY_KEY[ch.column].header if ch.column in COLUMN_BY_KEY else ch.column
         self.review.append(ReviewItem(
-            f"Conflict|{ch.ref}|{ch.column}|{ch.new}", "Conflict", ch.ref,
-            ch.source if ch.source != "roster" else "", "", header, now, ch.new, action))
-        self.log.append(LogEntry(ch.ref, ch.column, ch.old, now, ch.source, EDITED_NOTE))
+            conflict_key(ch.ref, ch.column, ch.new), "Conflict", ch.ref,
+            ch.source if ch.source != "roster" else "", "", header,
+            shown_contact(ch.column, now), shown_contact(ch.column, ch.new), action))
+        self.log.append(LogEntry(ch.ref, ch.column, shown_contact(ch.column, ch.old),
+                                 shown_contact(ch.column, now), ch.source, EDITED_NOTE))
 
 
 def without(plan: Plan, late: Late) -> Plan:

@@ -144,8 +144,8 @@ def test_names_that_are_not_names_get_a_problem(raw: str, fragment: str) -> None
         ("Sam Example", ("Sam", "Example")),
         ("Sam Alex Example", ("Sam Alex", "Example")),
         ("Example, Sam", ("Sam", "Example")),
-        ("Ludwig van Beethoven", ("Ludwig", "van Beethoven")),
-        ("Cher", ("Cher", "")),
+        ("Femke van Dalsum", ("Femke", "van Dalsum")),
+        ("Zephyrine", ("Zephyrine", "")),
         ("", ("", "")),
     ],
 )
@@ -410,7 +410,7 @@ def test_masks_keep_enough_to_tell_records_apart_and_no_more() -> None:
     assert n.mask_email("jo@example.org") == "j***@e***.org"
     assert n.mask_phone("+447700900123") == "+44*******123"
     assert n.mask_name("Alex Bloggs") == "A. B***"
-    assert n.mask_name("Cher") == "C***"
+    assert n.mask_name("Zephyrine") == "Z***"
     assert (n.mask_email(""), n.mask_phone(""), n.mask_name("")) == ("", "", "")
     assert n.mask_email("not an email") == "***"
 

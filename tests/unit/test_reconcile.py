@@ -186,6 +186,35 @@ def test_no_consent_means_no_contact_details_and_erases_stored_ones() -> None:
     assert again.is_empty(), again.to_text()
 
 
+def test_the_erasure_leaves_no_trace_of_the_old_value_in_the_change_log() -> None:
+    s = student(1)
+    t = MemoryTracker()
+    sync(t, [s], [], at(2026, 5, 1))  # the roster row exists before the first answer
+    first = sync(t, [s], [response("r1", at(2026, 5, 10), s)], at(2026, 5, 11))
+    email = t.snap.rows[s.ref]["email"]
+    # The log keeps contact details masked from the start: it is history, and a student
+    # may withdraw consent later.
+    logged = [e for e in first.log if e.field == "email"]
+    assert logged and all(email not in (e.old + e.new) for e in logged)
+    plan = sync(t, [s], [response("r2", at(2026, 6, 1), s, consent="No")], at(2026, 6, 2))
+    erased = [e for e in plan.log if e.field in ("email", "phone")]
+    assert [(e.old, e.new, e.note) for e in erased] == [("(erased)", "", "erased: no consent")] * 2
+
+
+def test_a_later_yes_outranks_an_earlier_no_but_does_not_revive_old_details() -> None:
+    s = student(1)
+    t = MemoryTracker()
+    yes = response("r1", at(2026, 5, 10), s, email="first@example.org")
+    no = response("r2", at(2026, 5, 20), s, consent="No")
+    yes_again_bare = response("r3", at(2026, 6, 1), s, email="", phone="")
+    sync(t, [s], [yes, no, yes_again_bare], at(2026, 6, 2))
+    row = t.snap.rows[s.ref]
+    assert (row["consent"], row["email"], row["phone"]) == ("Yes", "", "")
+    yes_with_email = response("r4", at(2026, 6, 5), s, email="second@example.org")
+    sync(t, [s], [yes, no, yes_again_bare, yes_with_email], at(2026, 6, 6))
+    assert t.snap.rows[s.ref]["email"] == "second@example.org"
+
+
 def test_returns_are_frozen_once_after_each_deadline() -> None:
     s = student(1, leaving_year=2026)
     t = MemoryTracker()
