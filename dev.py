@@ -5,6 +5,7 @@
     python3 dev.py test     # create .venv, install, run the whole test suite
     python3 dev.py check    # tests + ruff + mypy: every check CI runs
     python3 dev.py lint     # ruff + mypy only
+    python3 dev.py bench    # benchmarks: planner, workbook, mail, Google API calls
 
 The virtual environment is built from requirements.lock (pinned), so every machine runs
 the same versions. Any extra arguments after `sync` or `test` are passed through.
@@ -65,7 +66,9 @@ def main(argv: list[str]) -> int:
     if cmd == "check":
         return main(["lint"]) or main(["test", *rest])
     if cmd == "bench":
-        return run(PY, "benchmarks/run.py", *rest)
+        # Each prints its own table; none asserts a time.
+        scripts = ("benchmarks/run.py", "benchmarks/mailers.py", "benchmarks/google_sync.py")
+        return max(run(PY, script, *rest) for script in scripts)
     print(f"unknown command {cmd!r}\n{__doc__}")
     return 2
 
