@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -65,13 +67,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("error: interrupted; the tracker was left as it was before this run", file=sys.stderr)
+        # Not "left as it was": a stop during sending comes after the tracker was written.
+        # Each write is all-or-nothing and unsent messages stay pending, so the honest
+        # advice is to run again.
+        print(
+            "error: interrupted; what was written is consistent, and the next run finishes "
+            "the rest (unsent emails stay pending)",
+            file=sys.stderr,
+        )
         return 130
+    except BrokenPipeError:
+        # The reader went away (`destsync sync --dry-run | head`). That is not an
+        # unexpected failure to report; stop quietly, as other command-line tools do.
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for such a writer
     except Exception as exc:  # the last line of defence: one line, not a wall of text
         if args.debug:
             traceback.print_exc()
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("hint: run again with --debug and report the output", file=sys.stderr)
+        # The message itself can quote data (a name a library choked on), and stderr
+        # reaches Cloud Logging: it is shown only with --debug.
+        detail = f": {exc}" if args.debug else ""
+        print(f"error: unexpected {type(exc).__name__}{detail}", file=sys.stderr)
+        if not args.debug:
+            print("hint: run again with --debug and report the output", file=sys.stderr)
         return 1
 
 

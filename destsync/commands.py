@@ -8,14 +8,21 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from destsync import bootstrap
 from destsync.config import Config, load_config
-from destsync.errors import ConfigError
+from destsync.errors import ConfigError, DestsyncError, InputError, TemplateError
 from destsync.service import RunResult, run_sync
+
+# --now is for replaying or testing a date. A real date is well inside these years; one
+# outside them is a typo (0001-01-01 crashed the planner with "year -5 is out of range",
+# and 9999-12-31 froze every return and filed hundreds of review rows, for good).
+NOW_YEARS = (2000, 2099)
 
 
 def parse_now(text: str | None, tz: str) -> datetime:
@@ -25,12 +32,76 @@ def parse_now(text: str | None, tz: str) -> datetime:
     try:
         if "T" in text or " " in text:
             d = datetime.fromisoformat(text)
-            return d if d.tzinfo else d.replace(tzinfo=zone)
-        # A bare date means the job's usual early-morning run on that day.
-        return datetime.combine(datetime.fromisoformat(text).date(), time(6, 0), zone)
+            d = d if d.tzinfo else d.replace(tzinfo=zone)
+        else:
+            # A bare date means the job's usual early-morning run on that day.
+            d = datetime.combine(datetime.fromisoformat(text).date(), time(6, 0), zone)
     except ValueError:
         raise ConfigError(
             f"--now {text!r} is not a date", "write --now YYYY-MM-DD (or an ISO date-time)"
+        ) from None
+    lo, hi = NOW_YEARS
+    if not lo <= d.year <= hi:
+        raise ConfigError(
+            f"--now {text!r} is outside the years {lo} to {hi}",
+            "write the date you mean as YYYY-MM-DD, or leave out --now for today",
+        )
+    return d
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The innermost template line in a traceback (Jinja rewrites its frames to point at
+    the template file, or ``<template>`` for a subject), or None if no template ran."""
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2") or name == "<template>":
+            where = (Path(name).name if name.endswith(".j2") else "a campaign subject",
+                     tb.tb_lineno)
+        tb = tb.tb_next
+    return where
+
+
+def _not_utf8_template(folder: Path) -> str | None:
+    for f in sorted(folder.glob("*.j2")):
+        try:
+            f.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            return f.name
+    return None
+
+
+@contextmanager
+def template_errors(cfg: Config) -> Iterator[None]:
+    """Turn a template that fails while it runs into one TemplateError line.
+
+    render.py names syntax errors and undefined names, but a template can also fail as it
+    runs (``{{ 1 / 0 }}``, ``{{ student.forename + 1 }}``) or not be UTF-8 text; those were
+    "unexpected" tracebacks with exit code 1. Rendering happens before anything is written
+    or sent (the sample check, then the messages due), so nothing is half-done here.
+    Exceptions with no template frame are not ours to rename and pass through.
+    """
+    try:
+        yield
+    except DestsyncError:
+        raise
+    except UnicodeDecodeError as exc:
+        bad = _not_utf8_template(cfg.mail.templates)
+        if bad is None:
+            raise
+        raise TemplateError(
+            f"template {bad} in {cfg.mail.templates} is not UTF-8 text ({exc.reason})",
+            "save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)",
+        ) from None
+    except Exception as exc:
+        where = _template_frame(exc)
+        if where is None:
+            raise
+        raise TemplateError(
+            f"template {where[0]} line {where[1]} fails as it runs: "
+            f"{type(exc).__name__}: {exc}",
+            "fix that expression; `destsync preview --campaign KEY` shows the letter",
         ) from None
 
 
@@ -47,10 +118,11 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
         from rich.console import Console
 
         console = Console(stderr=True)
-        with console.status("starting") as status:
+        with console.status("starting") as status, template_errors(cfg):
             result = run_sync(cfg, ports, now, dry_run, step=lambda s: status.update(s))
     else:
-        result = run_sync(cfg, ports, now, dry_run)
+        with template_errors(cfg):
+            result = run_sync(cfg, ports, now, dry_run)
     if as_json:
         print(json.dumps(result.summary(), indent=2, sort_keys=True))
     elif dry_run:
@@ -121,7 +193,8 @@ def check(config: Path) -> int:
     from destsync.outreach import check_templates
     from destsync.render import Renderer
 
-    n = check_templates(cfg, Renderer(cfg.mail.templates))
+    with template_errors(cfg):
+        n = check_templates(cfg, Renderer(cfg.mail.templates))
     print(f"templates ok: {n} campaign templates rendered against sample data")
     return 0
 
@@ -135,9 +208,29 @@ def preview(config: Path, campaign: str, ref: str | None, html_out: Path | None,
 
     cfg = load_config(config)
     now = parse_now(now_text, cfg.timezone)
-    subject, text, page, where = render_preview(cfg, campaign, ref, now)
+    codes = [a.code for a in cfg.academies]
+    audience = {c.key: c.audience for c in cfg.campaigns}.get(campaign)
+    if audience == "staff" and ref is not None and ref not in codes:
+        # The digest is per academy; a student's Ref used to fail as a template error
+        # ("'digest' is undefined"), blaming a template that is fine.
+        raise InputError(
+            f"{campaign} goes to staff, so --ref takes an academy code, not {ref!r}",
+            f"use --ref {codes[0]} (one of {', '.join(codes)}), or leave out --ref",
+        )
     out = html_out or Path(f"preview-{campaign}.html")
-    out.write_text(page, encoding="utf-8")
+    if out.is_dir():
+        raise InputError(f"--html {out} is a folder", f"name a file, e.g. {out / 'preview.html'}")
+    with template_errors(cfg):
+        subject, text, page, where = render_preview(cfg, campaign, ref, now)
+    try:
+        out.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        # A missing folder or a read-only working directory (a container) was an
+        # "unexpected" FileNotFoundError; the letter itself was fine.
+        raise InputError(
+            f"cannot write {out} ({exc.strerror or type(exc).__name__})",
+            "pass --html with a path in a folder that exists and you can write to",
+        ) from None
     print(f"Subject: {subject}\n\n{text}")
     print(f"-- HTML written to {out} ({where})")
     return 0
@@ -146,5 +239,16 @@ def preview(config: Path, campaign: str, ref: str | None, html_out: Path | None,
 def demo(out: Path, seed: int, leavers: int) -> int:
     from destsync.demo import run_demo
 
+    if not 1 <= leavers <= 5000:
+        raise ConfigError(f"--leavers {leavers} is not from 1 to 5000",
+                          "pass --leavers with a number such as 150")
+    # The demo writes destsync.toml, roster.csv, form-a-responses.csv and tracker.xlsx
+    # and syncs invented students into that tracker. Pointed at a real school's folder it
+    # would overwrite them; run twice into one folder it mixes two demos. A new folder only.
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(
+            f"--out {out} already exists" + ("" if out.is_dir() else " and is a file"),
+            "name a new folder for the demo (or delete the old demo folder first)",
+        )
     run_demo(out, seed, leavers)
     return 0

@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from destsync.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar, Checkpoint
 from destsync.configread import TableReader, to_date
@@ -19,6 +20,7 @@ from destsync.mailconfig import (
     DEFAULT_CAMPAIGNS,
     Campaign,
     MailSettings,
+    _looks_like_email,
     default_mail,
     parse_campaigns,
     parse_mail,
@@ -107,13 +109,32 @@ class Config:
 def load_config(path: str | Path) -> Config:
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        # utf-8-sig: Windows Notepad saves "UTF-8 with BOM", and tomllib reads a BOM as a
+        # syntax error at line 1, column 1, which sends people looking for a typo.
+        text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(
             f"config file {file} does not exist", "pass --config with the path to your .toml"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {file} cannot be read: {exc}", "check the file") from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"config file {file} is a folder", "pass --config with the path to the .toml inside it"
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            f"config file {file} cannot be read: permission denied",
+            "give the account that runs destsync read access to it",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {file} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"position {exc.start})",
+            "save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"config file {file} cannot be read ({type(exc).__name__})", "check the file"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -126,6 +147,14 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
     trust = root.table("trust", required=True)
     trust_name = trust.text("name")
     timezone = trust.text("timezone", "Europe/London")
+    # Checked here, not at first use: an unknown zone used to surface mid-run as an
+    # unexpected ZoneInfoNotFoundError (exit 1) instead of a config error.
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise trust.error(
+            "timezone", f"is {timezone!r}, not a known time zone", 'write "Europe/London"'
+        ) from None
     late_days = trust.integer("freeze_late_days", 14, 0, 366)
     trust.done()
 
@@ -163,12 +192,17 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
     academies = tuple(_academy(a, file) for a in root.tables("academies"))
     if not academies:
         raise root.error("academies", "is missing", "add at least one [[academies]] section")
-    codes = [a.code for a in academies]
-    if len(set(codes)) != len(codes):
-        raise root.error("academies", "repeat a code", "give each academy its own code")
+    _distinct_academies(root, academies)
     mail = parse_mail(root, file)
     campaigns = parse_campaigns(root)
     google = _google(root.table("google"), file)
+    if root.has("columns"):
+        # The tracker's "rename the header, or set columns.<key>" hint leads people to a
+        # top-level [columns] table; say where it belongs instead of "remove it".
+        raise root.error(
+            "columns", "is not a setting at the top level",
+            'put it in the academy\'s [[academies]] section: columns = { email = "New header" }',
+        )
     root.done()
     return Config(
         file=file,
@@ -185,6 +219,28 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
         reference_entry=reference_entry,
         google=google,
     )
+
+
+def _distinct_academies(root: TableReader, academies: tuple[Academy, ...]) -> None:
+    """Each academy needs its own code and its own tracker: the tabs and hidden state tabs
+    have fixed names, so two academies on one workbook or sheet overwrite each other's
+    state (and a second write then fails half-way through the run)."""
+    codes: dict[str, int] = {}
+    trackers: dict[object, int] = {}
+    for i, a in enumerate(academies):
+        if a.code in codes:
+            raise root.error(
+                f"academies[{i}].code", f"{a.code!r} is already academies[{codes[a.code]}].code",
+                "give each academy its own code",
+            )
+        codes[a.code] = i
+        where = (a.tracker.kind, a.tracker.path or a.tracker.remote_id)
+        if where in trackers:
+            raise root.error(
+                f"academies[{i}].tracker", f"is the same tracker as academies[{trackers[where]}]",
+                "give each academy its own tracker workbook or spreadsheet",
+            )
+        trackers[where] = i
 
 
 def _google(t: TableReader, file: Path) -> GoogleSettings:
@@ -230,7 +286,13 @@ def _academy(t: TableReader, file: Path) -> Academy:
     if not code.replace("_", "").replace("-", "").isalnum() or len(code) > 12:
         raise t.error("code", f"{code!r} is not a short code", "use letters and digits, e.g. OAK")
     name = t.text("name")
-    careers_email = t.opt_text("careers_email")
+    careers_email = t.opt_text("careers_email").strip()
+    if careers_email and not _looks_like_email(careers_email):
+        # It is the From, the digest's recipient and every letter's "stop contact" address:
+        # a typo here used to pass `check` and show up only as a bounced digest.
+        raise t.error(
+            "careers_email", f"{careers_email!r} is not an email address", "write name@domain"
+        )
     responses = _backend(t.table("responses", required=True), file, RESPONSE_BACKENDS, "form_id")
     tracker = _backend(t.table("tracker", required=True), file, TRACKER_BACKENDS, "spreadsheet_id")
     roster_t = t.table("roster")
@@ -264,7 +326,15 @@ def _backend(t: TableReader, file: Path, kinds: tuple[str, ...], id_key: str) ->
         raise t.error("backend", f"is {kind!r}", f"use one of {', '.join(kinds)}")
     if kind in ("csv", "xlsx"):
         must_exist = kind == "csv"
-        backend = Backend(kind, path=_path(t, "path", file, must_exist=must_exist))
+        path = _path(t, "path", file, must_exist=must_exist)
+        if kind == "xlsx" and (path.suffix.lower() != ".xlsx" or path.is_dir()):
+            # openpyxl refuses anything else, and the old message then said "restore it
+            # from a backup", which is no use when the config names the wrong file.
+            raise t.error("path", f"is {path}, not an .xlsx workbook",
+                          'point it at the tracker file, e.g. "../output/tracker.xlsx"')
+        if kind == "csv" and path.is_dir():
+            raise t.error("path", f"is {path}, which is a folder", "name the .csv file in it")
+        backend = Backend(kind, path=path)
     elif id_key == "form_id":
         # Empty until `destsync setup` has created Form A; sync then asks for it.
         backend = Backend(kind, remote_id=t.opt_text(id_key).strip())
@@ -276,11 +346,17 @@ def _backend(t: TableReader, file: Path, kinds: tuple[str, ...], id_key: str) ->
 
 def _path(t: TableReader, key: str, file: Path, must_exist: bool) -> Path:
     p: Path = (file.parent / str(t.text(key))).resolve()
-    if must_exist and not p.exists():
-        raise t.error(key, f"points to {p}, which does not exist", "fix the path")
-    if not must_exist and not p.parent.exists():
-        # The folder for an output workbook is created by destsync, but only one level:
-        # a path that is wrong by a whole tree is a typo, not a new folder.
-        if not p.parent.parent.exists():
-            raise t.error(key, f"points into {p.parent}, which does not exist", "fix the path")
+    try:
+        if must_exist and not p.exists():
+            raise t.error(key, f"points to {p}, which does not exist", "fix the path")
+        if not must_exist and not p.parent.exists():
+            # The folder for an output workbook is created by destsync, but only one level:
+            # a path that is wrong by a whole tree is a typo, not a new folder.
+            if not p.parent.parent.exists():
+                raise t.error(key, f"points into {p.parent}, which does not exist", "fix the path")
+    except PermissionError:
+        # Path.exists() raises, rather than answers False, inside a folder this account
+        # may not open; that used to be an unexpected error (exit 1).
+        raise t.error(key, f"points to {p}, which this account may not open",
+                      "give the account that runs destsync access to that folder") from None
     return p

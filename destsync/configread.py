@@ -37,7 +37,8 @@ class TableReader:
         # bool is an int in Python; a TOML `true` must not pass as a number.
         if not isinstance(value, typ) or (isinstance(value, bool) and typ is int):
             raise self.error(
-                key, f"should be {what}, not {type(value).__name__} {value!r}", f"write {what}"
+                key, f"should be {what}, not {type(value).__name__} {_short(value)}",
+                f"write {what}",
             )
         return value
 
@@ -107,6 +108,13 @@ class TableReader:
                 near = difflib.get_close_matches(key, sorted(self._seen), n=1)
                 fix = f"did you mean `{near[0]}`?" if near else "remove it"
                 raise self.error(key, "is not a setting destsync knows", fix)
+
+
+def _short(value: Any) -> str:
+    """The wrong value, cut short: a whole table written where a list belongs (``[x]`` for
+    ``[[x]]``) used to be printed in full, a screenful on one line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def to_date(r: TableReader, key: str, raw: Any) -> date:

@@ -7,8 +7,10 @@ same id, and an edited submission (new timestamp) a new one.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import io
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
@@ -54,6 +56,38 @@ def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=tz)
 
 
+def read_csv_text(path: Path, what: str) -> str:
+    """The whole file as text, or an InputError that names the real problem.
+
+    Forms exports UTF-8. A file someone opened and saved in Excel is often Windows-1252
+    ("CSV (Comma delimited)") or UTF-16 ("Unicode Text"); "download it again" was the only
+    advice before, which does not help a careers leader who has to re-save a roster. The
+    bytes are decoded here, not by a text-mode file, so the error can name the line.
+    """
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise InputError(
+            f"{what} {path} is not readable: permission denied",
+            "close it if another program has it open, and give the account that runs "
+            "destsync read access to it",
+        ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(
+            f"{what} {path} is not a readable CSV: it is UTF-16 text (Excel's 'Unicode Text')",
+            "in Excel use Save As, 'CSV UTF-8 (Comma delimited) (*.csv)', and run again",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"{what} {path} is not a readable CSV: not UTF-8 (byte {data[exc.start]:#04x} on "
+            f"line {line}), probably saved by Excel as plain 'CSV'",
+            "in Excel use Save As, 'CSV UTF-8 (Comma delimited) (*.csv)', and run again",
+        ) from None
+
+
 def _norm_title(title: str) -> str:
     return " ".join(title.replace("\u00a0", " ").split()).casefold()
 
@@ -69,14 +103,14 @@ class CsvResponseSource:
 
     def read(self, since: datetime | None = None) -> Sequence[RawResponse]:
         try:
-            with self.path.open(encoding="utf-8-sig", newline="") as fh:
-                rows = list(csv.reader(fh))
+            text = read_csv_text(self.path, "responses file")
+            rows = list(csv.reader(io.StringIO(text, newline="")))
         except FileNotFoundError:
             raise InputError(
                 f"responses file {self.path} does not exist",
                 "export Form A responses as CSV to that path, or fix responses.path",
             ) from None
-        except (UnicodeDecodeError, csv.Error, OSError) as exc:
+        except (csv.Error, OSError) as exc:
             raise InputError(
                 f"responses file {self.path} is not a readable CSV ({type(exc).__name__})",
                 "download it again from Forms with 'Download responses (.csv)'",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+from destsync.adapters.csv_responses import read_csv_text
 from destsync.errors import InputError
 from destsync.model import RosterEntry
 
@@ -30,11 +32,13 @@ class CsvRoster:
 
     def read(self) -> Sequence[RosterEntry]:
         try:
-            with self.path.open(encoding="utf-8-sig", newline="") as fh:
-                reader = csv.DictReader(fh)
-                header = reader.fieldnames or []
-                rows = list(reader)
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            # Decoded by the shared reader so that an Excel-saved (Windows-1252 or UTF-16)
+            # or unreadable roster gets a message that names the encoding or permission.
+            text = read_csv_text(self.path, "roster")
+            reader = csv.DictReader(io.StringIO(text, newline=""))
+            header = reader.fieldnames or []
+            rows = list(reader)
+        except (OSError, csv.Error) as exc:
             raise InputError(
                 f"roster {self.path} cannot be read ({type(exc).__name__})",
                 "export the leavers list from the MIS again as CSV (UTF-8)",

@@ -9,6 +9,7 @@ is refused rather than risk losing their edit.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 import zipfile
@@ -45,6 +46,14 @@ class XlsxTracker:
             wb = Workbook()
             L.ensure_tabs(wb, [self.headers[c] for c in COLUMN_BY_KEY])
             return wb
+        except PermissionError:
+            # Not a damaged file: the old hint ("move it aside so destsync creates a new
+            # one") would have thrown away every staff edit for a permissions problem.
+            raise TrackerError(
+                f"tracker {self.path} cannot be read: permission denied",
+                "close it if another program has it locked, and give the account that runs "
+                "destsync read and write access to it; nothing was written",
+            ) from None
         except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
             raise TrackerError(
                 f"tracker {self.path} is not a readable .xlsx workbook ({type(exc).__name__})",
@@ -137,8 +146,7 @@ class XlsxTracker:
             next_row += 1
         L.add_dropdowns(ws, index, self.headers)
         for tab, rows_to_add in layout.appended_rows(plan, run_id, self.headers).items():
-            for values in rows_to_add:
-                _append(wb[tab], values)
+            _append(wb[tab], rows_to_add)
         for tab, updates in layout.state_updates(plan).items():
             self._merge_state(wb, tab, layout.STATE_KEY_LEN[tab], updates)
         self._save(wb)
@@ -162,13 +170,34 @@ class XlsxTracker:
         existing.update(updates)
         ws.protection.sheet = False
         ws.delete_rows(2, ws.max_row)
-        for row in existing.values():
-            r = ws.max_row + 1
+        # Row numbers are counted here: openpyxl's max_row scans every cell, and asking it
+        # per row made a 2,000-row first sync take minutes.
+        for r, row in enumerate(existing.values(), start=2):
             for c, v in enumerate(row, start=1):
                 L.set_value(ws.cell(row=r, column=c), v)
         ws.protection.sheet = True
 
+    def _open_lock(self) -> Path | None:
+        """The owner file Excel (``~$name``) or LibreOffice (``.~lock.name#``) keeps beside
+        a workbook while it is open. Where the OS does not lock the file (a Mac, a synced
+        or network folder) the rename would succeed, and the person's next save in Excel
+        would silently overwrite this run's changes and its hidden ledger of sent emails."""
+        for name in (f"~${self.path.name}", f".~lock.{self.path.name}#"):
+            lock = self.path.with_name(name)
+            if lock.exists():
+                return lock
+        return None
+
+    def _refuse_if_open(self) -> None:
+        lock = self._open_lock()
+        if lock is not None:
+            raise TrackerError(
+                f"tracker {self.path.name} is open in a spreadsheet program ({lock.name} exists)",
+                f"close it and run again; nothing was written (if it is not open, delete {lock})",
+            )
+
     def _open_for_write(self) -> Workbook:
+        self._refuse_if_open()
         if self._file_stamp() != self._stamp:
             raise TrackerError(
                 f"tracker {self.path.name} changed on disk while destsync was running",
@@ -177,22 +206,41 @@ class XlsxTracker:
         return self._load()
 
     def _save(self, wb: Workbook) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".destsync-", suffix=".xlsx", dir=self.path.parent)
-        os.close(fd)
+        tmp = ""
         try:
+            # Inside the try: a folder this account may not write in (or a full disk) used
+            # to fail in mkdir/mkstemp as an unexpected error (exit 1).
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".destsync-", suffix=".xlsx", dir=self.path.parent)
+            os.close(fd)
             wb.save(tmp)
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
         except PermissionError:
+            if tmp:
+                raise TrackerError(
+                    f"cannot replace {self.path.name}: the file is locked or read-only",
+                    "close the workbook in Excel and run the sync again; nothing was written",
+                ) from None
             raise TrackerError(
-                f"cannot replace {self.path.name}: the file is locked",
-                "close the workbook in Excel and run the sync again; nothing was written",
+                f"cannot write in {self.path.parent}: permission denied",
+                "give the account that runs destsync write access to that folder; "
+                "nothing was written",
+            ) from None
+        except OSError as exc:
+            # A full or read-only disk is the person's to fix: one line. Anything else is a
+            # crash, reported as one (the previous workbook is intact either way).
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+                raise
+            raise TrackerError(
+                f"cannot save {self.path.name}: {exc.strerror}",
+                "free some disk space or fix the folder, then run again; nothing was written",
             ) from None
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+            if tmp:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
         self._stamp = self._file_stamp()
 
     def setup(self) -> bool:
@@ -206,6 +254,7 @@ class XlsxTracker:
         L.add_dropdowns(wb[L.TRACKER], index, self.headers)
         if existed and wb.sheetnames == before:
             return False
+        self._refuse_if_open()
         self._save(wb)
         return True
 
@@ -217,7 +266,11 @@ def _last_used_row(ws: Worksheet) -> int:
     return 1
 
 
-def _append(ws: Worksheet, values: list[str]) -> None:
-    r = _last_used_row(ws) + 1
-    for c, v in enumerate(values, start=1):
-        L.set_value(ws.cell(row=r, column=c), v)
+def _append(ws: Worksheet, rows: list[list[str]]) -> None:
+    """Append below the last used row, found once (see _merge_state on max_row)."""
+    if not rows:
+        return
+    first = _last_used_row(ws) + 1
+    for r, values in enumerate(rows, start=first):
+        for c, v in enumerate(values, start=1):
+            L.set_value(ws.cell(row=r, column=c), v)
