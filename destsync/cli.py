@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--html", type=Path, help="HTML file to write (default preview-KEY.html)")
     preview.add_argument("--now", help="render as if today were this date (YYYY-MM-DD)")
 
+    report = sub.add_parser("report", help="write the anonymised destinations report")
+    report.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+    report.add_argument("--out", type=Path, default=Path("destinations-report"),
+                        help="folder to write report.html, report.csv and chart.png into")
+    report.add_argument("--now", help="date the report as if today were this (YYYY-MM-DD)")
+
     demo = sub.add_parser("demo", help="generate a synthetic school and run its lifecycle")
     demo.add_argument("--out", type=Path, default=Path("demo-school"), help="folder to write")
     demo.add_argument("--seed", type=int, default=7, help="random seed for the invented data")
@@ -107,6 +113,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.check(args.config)
     if args.command == "preview":
         return commands.preview(args.config, args.campaign, args.ref, args.html, args.now)
+    if args.command == "report":
+        return commands.report(args.config, args.out, args.now)
     if args.command == "demo":
         return commands.demo(args.out, args.seed, args.leavers)
     raise AssertionError(args.command)

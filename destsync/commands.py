@@ -252,3 +252,31 @@ def demo(out: Path, seed: int, leavers: int) -> int:
         )
     run_demo(out, seed, leavers)
     return 0
+
+
+def report(config: Path, out: Path, now_text: str | None) -> int:
+    """The anonymised report from every academy's tracker. Reads only; writes the folder."""
+    from destsync.mailconfig import DEFAULT_TEMPLATES
+    from destsync.report import TRUST, build_tables
+    from destsync.report_output import chart_png, csv_text, render_html, write_report
+
+    cfg = load_config(config)
+    today = parse_now(now_text, cfg.timezone).date()
+    rows = {p.academy.code: list(p.tracker.read().rows.values()) for p in _ports(cfg)}
+    tables = build_tables(rows)
+    names = {a.code: a.name for a in cfg.academies} | {TRUST: f"{cfg.trust_name} (all)"}
+    chart = chart_png(tables)
+    templates = cfg.mail.templates if (cfg.mail.templates / "report.html.j2").exists() \
+        else DEFAULT_TEMPLATES
+    files = {
+        "report.html": render_html(templates, cfg.trust_name, tables, names, chart,
+                                   today).encode("utf-8"),
+        "report.csv": csv_text(tables, names).encode("utf-8-sig"),  # Excel reads the BOM
+    }
+    if chart:
+        files["chart.png"] = chart
+    written = write_report(out, files)
+    print(f"report: {len(tables)} tables (cohort x checkpoint) for {len(rows)} academies")
+    for path in written:
+        print(f"  {path}")
+    return 0

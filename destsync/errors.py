@@ -37,6 +37,10 @@ class TemplateError(DestsyncError):
     """A Jinja template does not render against sample data."""
 
 
+class ReportError(DestsyncError):
+    """The anonymised report cannot be built or written (template, output folder)."""
+
+
 class CredentialError(DestsyncError):
     """Google credentials are missing, unreadable or lack a scope."""
 

@@ -11,7 +11,11 @@ from destsync.render import Renderer, html_page, sample_context
 from tests.browser import Chromium, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = sorted(p.name[: -len(".html.j2")] for p in (ROOT / "templates").glob("*.html.j2"))
+# The letters: every HTML template with a plain-text pair (report.html.j2 is a web page).
+TEMPLATES = sorted(
+    p.name[: -len(".html.j2")] for p in (ROOT / "templates").glob("*.html.j2")
+    if p.with_name(p.name.replace(".html.j2", ".txt.j2")).exists()
+)
 
 pytestmark = pytest.mark.skipif(
     chromium_path() is None and not __import__("os").environ.get("CI"),
