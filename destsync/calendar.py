@@ -74,6 +74,10 @@ class AcademicCalendar:
                 return f"year{n}"
         return None
 
+    def tracking_ends(self, leaving_year: int) -> date:
+        """The last day a response still counts (the end of the year-3 check)."""
+        return date(leaving_year + 4, 3, 31)
+
     def academic_year(self, d: date) -> int:
         """The calendar year in which the academic year containing ``d`` starts."""
         return d.year if d >= self.autumn_term_start(d.year) else d.year - 1

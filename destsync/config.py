@@ -100,6 +100,7 @@ class Config:
     academies: tuple[Academy, ...]
     timezone: str = "Europe/London"
     freeze_late_days: int = 14
+    retention_grace_days: int = 180
     mail: MailSettings = field(default_factory=default_mail)
     campaigns: tuple[Campaign, ...] = DEFAULT_CAMPAIGNS
     reference_entry: str = ""  # the prefill key of the reference question, "entry.123"
@@ -156,6 +157,9 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
             "timezone", f"is {timezone!r}, not a known time zone", 'write "Europe/London"'
         ) from None
     late_days = trust.integer("freeze_late_days", 14, 0, 366)
+    # Contact details are erased this many days after the year-3 check ends (31 March,
+    # four years after leaving); anonymised destinations stay.
+    grace_days = trust.integer("retention_grace_days", 180, 0, 3 * 366)
     trust.done()
 
     cal_t = root.table("calendar")
@@ -214,6 +218,7 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
         academies=academies,
         timezone=timezone,
         freeze_late_days=late_days,
+        retention_grace_days=grace_days,
         mail=mail,
         campaigns=campaigns,
         reference_entry=reference_entry,

@@ -28,6 +28,9 @@ from destsync.normalize import clean_text, shown_contact
 from destsync.plan import CellChange, Freeze, LogEntry, NewRow, Plan, ReviewItem
 
 CONTACT_KEYS = ("email", "phone")
+# Once the tracking period and its grace are over, every way to reach the student or
+# their family goes (DOMAIN.md, retention); the anonymisable rest of the row stays.
+RETENTION_KEYS = (*CONTACT_KEYS, "parent_email")
 ROSTER_SOURCE = "Roster"
 FORM_SOURCE = "Form A (not on roster: check)"
 
@@ -40,6 +43,7 @@ class PlanContext:
     calendar: AcademicCalendar
     checkpoints: tuple[Checkpoint, ...]
     freeze_late_days: int = 14
+    retention_grace_days: int = 180
 
 
 def response_ref(code: str, response_id: str) -> str:
@@ -368,16 +372,18 @@ class _Planner:
 
     # -- merge --------------------------------------------------------------------------
     def _merge(self) -> None:
+        expired: set[str] = set()
         for ref in list(self.known_rows) + list(self.new_refs):
             if self._current(ref, "contact_status") == "Consent withdrawn":
                 self.erase.add(ref)
+            if self._retention_over(ref):
+                expired.add(ref)
         for ref, source in self.new_refs.items():
             wanted = self.ours.get(ref, {})
             values = {col: v for col, (v, _) in wanted.items() if v}
             values["source"] = source
-            if ref in self.erase:
-                for col in CONTACT_KEYS:
-                    values.pop(col, None)
+            for col in self._erased_keys(ref, expired):
+                values.pop(col, None)
             self.plan.new_rows.append(NewRow(ref, values, source))
             for col, v in values.items():
                 self.plan.base_updates[(ref, col)] = v
@@ -385,21 +391,36 @@ class _Planner:
             if ref in self.new_refs:
                 continue
             row = self.known_rows[ref]
+            erased = self._erased_keys(ref, expired)
             for col, (ours, source) in wanted.items():
-                if col in CONTACT_KEYS and ref in self.erase:
+                if col in erased:
                     continue
                 self._merge_cell(ref, row, col, ours, source)
-        for ref in sorted(self.erase - set(self.new_refs)):
-            for col in CONTACT_KEYS:
+        for ref in sorted((self.erase | expired) - set(self.new_refs)):
+            source, note = (
+                ("retention", "erased: tracking period over") if ref in expired
+                else ("consent", "erased: no consent")
+            )
+            for col in self._erased_keys(ref, expired):
                 old = self.known_rows.get(ref, {}).get(col, "")
                 if old:
-                    self.plan.changes.append(CellChange(ref, col, old, "", "consent"))
+                    self.plan.changes.append(CellChange(ref, col, old, "", source))
                     # The log keeps no trace of the erased value, not even masked.
-                    self.plan.log.append(
-                        LogEntry(ref, col, "(erased)", "", "consent", "erased: no consent")
-                    )
+                    self.plan.log.append(LogEntry(ref, col, "(erased)", "", source, note))
                 if self.snap.base.get((ref, col), "") != "":
                     self.plan.base_updates[(ref, col)] = ""
+
+    def _erased_keys(self, ref: str, expired: set[str]) -> tuple[str, ...]:
+        if ref in expired:
+            return RETENTION_KEYS
+        return CONTACT_KEYS if ref in self.erase else ()
+
+    def _retention_over(self, ref: str) -> bool:
+        year = self._leaving_year(ref)
+        if year is None:
+            return False
+        ends = self.ctx.calendar.tracking_ends(year)
+        return self.today > ends + timedelta(days=self.ctx.retention_grace_days)
 
     def _merge_cell(self, ref: str, row: dict[str, str], col: str, ours: str, src: str) -> None:
         theirs = row.get(col, "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 from destsync.reconcile import plan_sync
 from tests.builders import CTX, at, response, student
 from tests.fakes import MemoryTracker
@@ -213,6 +215,28 @@ def test_a_later_yes_outranks_an_earlier_no_but_does_not_revive_old_details() ->
     yes_with_email = response("r4", at(2026, 6, 5), s, email="second@example.org")
     sync(t, [s], [yes, no, yes_again_bare, yes_with_email], at(2026, 6, 6))
     assert t.snap.rows[s.ref]["email"] == "second@example.org"
+
+
+def test_contact_details_are_erased_when_the_tracking_period_and_grace_are_over() -> None:
+    s = student(1, leaving_year=2026)
+    t = MemoryTracker()
+    sync(t, [s], [response("r1", at(2026, 5, 10), s)], at(2026, 5, 11))
+    row = t.snap.rows[s.ref]
+    assert row["email"] and row["phone"] and row["parent_email"]
+    ends = date(2030, 3, 31) + timedelta(days=CTX.retention_grace_days)
+    assert sync(t, [s], [], datetime.combine(ends, time(9), UTC)).changes == []
+    plan = sync(t, [s], [], datetime.combine(ends + timedelta(days=1), time(9), UTC))
+    row = t.snap.rows[s.ref]
+    assert (row["email"], row["phone"], row["parent_email"]) == ("", "", "")
+    assert row["intended_destination"] == "University"  # the anonymisable rest stays
+    assert {(e.field, e.old, e.note) for e in plan.log} == {
+        (c, "(erased)", "erased: tracking period over")
+        for c in ("email", "phone", "parent_email")}
+    # The roster still lists the parent's email; it does not come back, and an old
+    # answer read again does not bring the student's back either.
+    later = datetime.combine(ends + timedelta(days=30), time(9), UTC)
+    again = plan_sync(t.read(), [s], [response("r1", at(2026, 5, 10), s)], CTX, later)
+    assert again.is_empty(), again.to_text()
 
 
 def test_returns_are_frozen_once_after_each_deadline() -> None:
