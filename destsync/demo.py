@@ -317,13 +317,17 @@ def run_demo(out: Path, seed: int, per_cohort: int) -> None:
 
     today = date.today()
     cfg = write_school(out, seed, per_cohort, today)
-    full = (out / "form-a-responses.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    export = out / "form-a-responses.csv"
+    full = export.read_text(encoding="utf-8")
+    # Parsed, not split into lines: a hostile answer may hold a line break inside quotes.
+    header, *rows = list(csv.reader(full.splitlines(keepends=True)))
     dates = [today - timedelta(days=d) for d in (300, 200, 120, 60, 30, 0)]
     for d in dates:
         cutoff = d.strftime("%Y/%m/%d")
-        kept = [full[0]] + [line for line in full[1:] if line[:10] <= cutoff or line[:1] == ","]
-        (out / "form-a-responses.csv").write_text("".join(kept), encoding="utf-8")
-        print(f"--- {d.isoformat()}: {len(kept) - 1} responses exported")
+        kept = [r for r in rows if not r or r[0][:10] <= cutoff]  # blank rows stay blank
+        with export.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([header, *kept])
+        print(f"--- {d.isoformat()}: {len(kept)} rows in the Form A export")
         sync(cfg, d.isoformat(), dry_run=False, as_json=False)
-    (out / "form-a-responses.csv").write_text("".join(full), encoding="utf-8")
+    export.write_text(full, encoding="utf-8")
     print(f"Open {out / 'tracker.xlsx'} to see the tracker, the Review tab and the returns.")
