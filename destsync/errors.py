@@ -33,6 +33,35 @@ class TrackerError(DestsyncError):
     """The tracker cannot be read or written safely (missing header, locked file...)."""
 
 
+class PartlyWritten(DestsyncError):
+    """A run stopped after some academies' trackers were written. It keeps the exit code
+    of the error that stopped it, and says which academies are done."""
+
+    def __init__(self, message: str, hint: str, exit_code: int) -> None:
+        super().__init__(message, hint)
+        self.exit_code = exit_code
+
+
+class MissingColumn(TrackerError):
+    """A required tracker column is not where its header should be (staff renamed it).
+    The fix is per academy, so the hint names the [[academies]] section: by its code
+    when the caller knows it (``for_academy``), else by its tracker."""
+
+    def __init__(self, message: str, key: str, tracker: str, academy: str = "") -> None:
+        section = (f'the [[academies]] section with code = "{academy}"' if academy
+                   else f"the [[academies]] section whose tracker is {tracker}")
+        super().__init__(
+            message,
+            f"rename the header back, or set columns.{key} to its new name in {section}, "
+            f'e.g. columns = {{ {key} = "New header" }}',
+        )
+        self.key = key
+        self.tracker = tracker
+
+    def for_academy(self, code: str) -> MissingColumn:
+        return MissingColumn(self.message, self.key, self.tracker, code)
+
+
 class TemplateError(DestsyncError):
     """A Jinja template does not render against sample data."""
 

@@ -77,6 +77,17 @@ class Renderer:
             ) from None
         except jinja2.TemplateError as exc:
             raise TemplateError(f"template {name}: {exc}", "fix the template") from None
+        except Exception as exc:
+            where = _template_line(exc)
+            if where is None:
+                raise
+            # The type only: the exception's text can quote a student's data (a name that
+            # int() refused), and this line goes to stderr and Cloud Logging.
+            raise TemplateError(
+                f"template {where[0]} line {where[1]} fails as it runs ({type(exc).__name__})",
+                "fix the expression at that line; `destsync preview --campaign KEY` shows "
+                "the letter",
+            ) from None
         return subj, text, body
 
     def check(self, campaigns: Iterable[Campaign], sample: Mapping[str, Any]) -> int:
@@ -86,6 +97,21 @@ class Renderer:
             self.render(c.template, c.subject, {**sample, **campaign_context(c, 1)})
             n += 1
         return n
+
+
+def _template_line(exc: BaseException) -> tuple[str, int] | None:
+    """(file, line) of the innermost template frame in the traceback, or None when no
+    template code was running. Jinja rewrites its frames to the template's file name, or
+    ``<template>`` for a template built from a string (a campaign subject)."""
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2") or name == "<template>":
+            where = (Path(name).name if name.endswith(".j2") else "a campaign subject",
+                     tb.tb_lineno)
+        tb = tb.tb_next
+    return where
 
 
 def campaign_context(c: Campaign, attempt: int) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 
 from destsync.bootstrap import AcademyPorts
 from destsync.config import Config
+from destsync.errors import DestsyncError, MissingColumn, PartlyWritten
 from destsync.outreach import Staged, allocate, check_templates, stage
 from destsync.plan import Plan
 from destsync.reconcile import PlanContext, plan_sync
@@ -63,8 +65,34 @@ class RunResult:
         return total
 
 
+def _codes(codes: list[str]) -> str:
+    return codes[0] if len(codes) == 1 else f"{', '.join(codes[:-1])} and {codes[-1]}"
+
+
+def _was(codes: list[str]) -> str:
+    return f"{_codes(codes)} {'was' if len(codes) == 1 else 'were'}"
+
+
+_NOTHING_WRITTEN = re.compile(r"^nothing was written[;,]?\s*|[;,]?\s*nothing was written")
+
+
+def partly_written(exc: DestsyncError, written: list[str], rest: list[str]) -> PartlyWritten:
+    """``exc`` with its claim that nothing was written made true for a run of several
+    academies: each tracker write is all-or-nothing, but an earlier academy's write has
+    already happened when a later one fails."""
+    message = _NOTHING_WRITTEN.sub("", exc.message)
+    hint = _NOTHING_WRITTEN.sub("", exc.hint)
+    done = f"{_was(written)} written; {_was(rest)} not" if rest else f"{_was(written)} written"
+    carry = (f"the next run carries on with {_codes(rest)}" if rest
+             else "the next run carries on where this one stopped")
+    return PartlyWritten(
+        f"{message}; {done}", f"{hint}; {carry}" if hint else carry, exc.exit_code
+    )
+
+
 def context_for(cfg: Config, code: str) -> PlanContext:
-    return PlanContext(code, cfg.calendar, cfg.checkpoints, cfg.freeze_late_days)
+    return PlanContext(code, cfg.calendar, cfg.checkpoints, cfg.freeze_late_days,
+                       cfg.retention_grace_days)
 
 
 def run_sync(
@@ -82,7 +110,11 @@ def run_sync(
     for p in ports:
         code = p.academy.code
         step(f"{code}: reading")
-        snap = p.tracker.read()
+        try:
+            snap = p.tracker.read()
+        except MissingColumn as exc:
+            # Only here is the academy known; its code is what the config section shows.
+            raise exc.for_academy(code) from None
         roster = p.roster.read()
         responses = p.responses.read(None)
         step(f"{code}: planning")
@@ -94,23 +126,31 @@ def run_sync(
         staged.append((p, st))
         result.plans[code] = st.plan
     allocate(cfg, renderer, [st for _, st in staged], now)
-    for p, st in staged:
+    written: list[str] = []
+    for i, (p, st) in enumerate(staged):
         code, plan = p.academy.code, st.plan
-        if not dry_run and not plan.is_empty():
-            step(f"{code}: writing")
-            p.tracker.apply(plan, result.run_id)
-        if not dry_run and p.mailer is not None and (plan.messages or st.camp.stale):
-            step(f"{code}: sending {len(plan.messages)} emails")
-            try:
-                report = send_all(
-                    plan.messages, stale_entries(st.camp.stale, st.snap.ledger), st.recovering,
-                    p.tracker, p.mailer, now, cfg.mail.send_batch,
-                )
-            finally:
-                close = getattr(p.mailer, "close", None)
-                if callable(close):
-                    close()
-            result.add_sends(code, report)
+        try:
+            if not dry_run and not plan.is_empty():
+                step(f"{code}: writing")
+                p.tracker.apply(plan, result.run_id)
+                written.append(code)
+            if not dry_run and p.mailer is not None and (plan.messages or st.camp.stale):
+                step(f"{code}: sending {len(plan.messages)} emails")
+                try:
+                    report = send_all(
+                        plan.messages, stale_entries(st.camp.stale, st.snap.ledger),
+                        st.recovering, p.tracker, p.mailer, now, cfg.mail.send_batch,
+                    )
+                finally:
+                    close = getattr(p.mailer, "close", None)
+                    if callable(close):
+                        close()
+                result.add_sends(code, report)
+        except DestsyncError as exc:
+            rest = [q.academy.code for q, _ in staged[i:] if q.academy.code not in written]
+            if not written or (written == [code] and not rest):
+                raise  # the adapter's own words are true: one academy, or nothing written
+            raise partly_written(exc, written, rest) from exc
         for key, n in p.api_calls.items():
             api, _, method = key.partition(".")
             result.api_calls.setdefault(api, {})[method] = n

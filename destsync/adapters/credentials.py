@@ -20,13 +20,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from destsync.errors import ConfigError, CredentialError
 
 EMULATOR_ENV = "WORKSPACE_EMULATOR_HOST"
+ADC_FILE_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 
 # Least privilege, per use. See README "Running on Google Workspace" for why each.
 SHEETS_SCOPES: tuple[str, ...] = ("https://www.googleapis.com/auth/spreadsheets",)
@@ -60,6 +61,15 @@ def emulator_endpoint(environ: dict[str, str] | None = None) -> str | None:
             f"{EMULATOR_ENV}={value!r} is not host:port",
             f"set {EMULATOR_ENV}=localhost:8085, or unset it to use Google",
         )
+    # The pattern allows five digits; a port above 65535 used to reach the HTTP library
+    # and surface as an unexpected InvalidURL.
+    port = int(value.rsplit(":", 1)[1])
+    if not 1 <= port <= 65535:
+        raise ConfigError(
+            f"{EMULATOR_ENV}={value!r}: port {port} is not from 1 to 65535",
+            f"set {EMULATOR_ENV} to the emulator's host:port, e.g. localhost:8085, or "
+            "unset it to use Google",
+        )
     return f"http://{value}"
 
 
@@ -77,7 +87,7 @@ def credentials_for(
         return AnonymousCredentials()  # type: ignore[no-untyped-call]
     if key_file is not None:
         return _from_key_file(key_file, scopes, subject)
-    return _from_adc(scopes, subject)
+    return _from_adc(scopes, subject, os.environ if environ is None else environ)
 
 
 def _from_key_file(path: Path, scopes: Sequence[str], subject: str) -> Any:
@@ -112,13 +122,29 @@ def _from_key_file(path: Path, scopes: Sequence[str], subject: str) -> Any:
     return creds.with_subject(subject) if subject else creds
 
 
-def _from_adc(scopes: Sequence[str], subject: str) -> Any:
+def _from_adc(scopes: Sequence[str], subject: str, env: Mapping[str, str]) -> Any:
     import google.auth
     from google.auth.exceptions import DefaultCredentialsError
 
+    # Google's own message for a wrong path is the generic "no credentials found", which
+    # sends people to gcloud when the fix is the variable they set themselves.
+    adc_file = env.get(ADC_FILE_ENV, "")
+    if adc_file and not Path(adc_file).is_file():
+        state = "is a folder" if Path(adc_file).is_dir() else "does not exist"
+        raise CredentialError(
+            f"{ADC_FILE_ENV} points to {adc_file}, which {state}",
+            f"fix {ADC_FILE_ENV} to name the service account's JSON key file, or unset it "
+            "to use Application Default Credentials",
+        )
     try:
         creds, _ = google.auth.default(scopes=list(IAM_SCOPES if subject else scopes))
     except DefaultCredentialsError:
+        if adc_file:
+            raise CredentialError(
+                f"{ADC_FILE_ENV} points to {adc_file}, which is not a usable credentials file",
+                f"fix {ADC_FILE_ENV} to name the service account's JSON key file, or unset "
+                "it to use Application Default Credentials",
+            ) from None
         raise CredentialError(
             "no Google credentials found (Application Default Credentials)",
             "on Cloud Run give the job a service account; on a laptop run `gcloud auth "
@@ -201,7 +227,7 @@ def discovery_service(
     return build(
         api,
         version,
-        http=RetryingHttp(authed, policy, counter),
+        http=RetryingHttp(authed, policy, counter, endpoint),
         static_discovery=True,
         cache_discovery=False,
         client_options={"api_endpoint": endpoint + "/"} if endpoint else None,

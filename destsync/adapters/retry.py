@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from destsync.errors import RemoteError
+from destsync.errors import ConfigError, RemoteError
 
 log = logging.getLogger("destsync.retry")
 
@@ -52,6 +52,42 @@ class AmbiguousWrite(RemoteError):
             "run the sync again: destsync checks what is already written",
         )
         self.label = label
+
+
+class EmulatorUnreachable(ConfigError):
+    """WORKSPACE_EMULATOR_HOST is set but nothing accepts connections there."""
+
+    def __init__(self, endpoint: str) -> None:
+        where = endpoint.split("://", 1)[-1].rstrip("/")
+        super().__init__(
+            f"WORKSPACE_EMULATOR_HOST is set, but nothing is listening at {where}",
+            "start the emulator there, fix the variable's host:port, or unset "
+            "WORKSPACE_EMULATOR_HOST to use Google",
+        )
+        self.endpoint = endpoint
+
+
+# A local emulator that refuses connections is not busy, it is not running: waiting out
+# the whole Google budget (minutes) only hides that. A few seconds still covers one that
+# is starting up beside destsync (docker compose, a test fixture).
+EMULATOR_REFUSED_SECONDS = 3.0
+
+
+def _refused(exc: BaseException) -> bool:
+    """True if the connection was refused, however deep the SDK wrapped the error
+    (requests -> urllib3 MaxRetryError -> NewConnectionError -> ConnectionRefusedError)."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        e = todo.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, ConnectionRefusedError):
+            return True
+        linked = [e.__cause__, e.__context__, getattr(e, "reason", None), *e.args]
+        todo.extend(x for x in linked if isinstance(x, BaseException))
+    return False
 
 
 @dataclass
@@ -108,12 +144,15 @@ def run(
     outcome: Callable[[T], Outcome],
     transient: tuple[type[BaseException], ...] = (),
     idempotent: bool = True,
+    emulator: str | None = None,
 ) -> T:
     """Call ``attempt`` until it returns a non-transient result, under ``policy``.
 
     Returns the last result (a non-retryable error response is returned, not raised, so
     the SDK above reports it in its own way). Raises RetryBudgetExceeded when the budget
     runs out and AmbiguousWrite for an ambiguous failure of a non-idempotent write.
+    With ``emulator`` (its endpoint) set, a refused connection raises EmulatorUnreachable
+    within EMULATOR_REFUSED_SECONDS.
     """
     start = policy.clock()
     tries = 0
@@ -122,6 +161,19 @@ def run(
         try:
             result = attempt()
         except transient as exc:
+            # Checked before the ambiguity rule: a refused connection never reached the
+            # server, so nothing can have been applied.
+            if emulator and _refused(exc):
+                wait = policy.backoff(tries - 1, None)
+                spent = policy.clock() - start
+                if tries >= policy.max_attempts or spent + wait > EMULATOR_REFUSED_SECONDS:
+                    raise EmulatorUnreachable(emulator) from None
+                # Debug only: the outcome is either success or the one EmulatorUnreachable
+                # line, and warnings before it would break the two-line error rule.
+                log.debug("%s: nothing listening at %s yet; retry in %.1f s",
+                          label, emulator, wait)
+                policy.sleep(wait)
+                continue
             if not idempotent:
                 raise AmbiguousWrite(label, type(exc).__name__) from None
             retry_after, detail = None, type(exc).__name__
@@ -300,6 +352,7 @@ def _make_session_class() -> type[Any]:
                 outcome,
                 transient=(requests.ConnectionError, requests.Timeout),
                 idempotent=label not in NON_IDEMPOTENT,
+                emulator=self.endpoint,
             )
 
     return RetryingSession
@@ -318,12 +371,20 @@ def retrying_session(
 class RetryingHttp:
     """An httplib2.Http look-alike for google-api-python-client: pass it as ``http=`` to
     ``build``. It wraps an authorised http (google_auth_httplib2.AuthorizedHttp) and
-    applies the policy and the call counting to every request."""
+    applies the policy and the call counting to every request. ``endpoint`` is the
+    emulator's, when requests go there (the SDK itself rewrites the URLs)."""
 
-    def __init__(self, http: Any, policy: RetryPolicy, counter: Counter[str] | None = None):
+    def __init__(
+        self,
+        http: Any,
+        policy: RetryPolicy,
+        counter: Counter[str] | None = None,
+        endpoint: str | None = None,
+    ):
         self.http = http
         self.policy = policy
         self.counter = counter
+        self.endpoint = endpoint
 
     @property
     def credentials(self) -> Any:
@@ -359,6 +420,7 @@ class RetryingHttp:
             outcome,
             transient=(OSError, httplib2.HttpLib2Error),
             idempotent=label not in NON_IDEMPOTENT,
+            emulator=self.endpoint,
         )
 
     def close(self) -> None:

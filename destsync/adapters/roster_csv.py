@@ -11,8 +11,16 @@ from pathlib import Path
 from destsync.adapters.csv_responses import read_csv_text
 from destsync.errors import InputError
 from destsync.model import RosterEntry
+from destsync.normalize import clean_text
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def _text(row: Mapping[str, str | None], column: str) -> str:
+    """A roster cell cleaned exactly as a form answer is (NFC, no control characters,
+    whitespace folded): the MIS export is typed by people too, and a control character
+    reached openpyxl, whose error quoted the student's name to stderr."""
+    return clean_text(row.get(column) or "")
 
 
 def _date(text: str) -> date | None:
@@ -53,7 +61,7 @@ class CsvRoster:
         out: list[RosterEntry] = []
         seen: set[str] = set()
         for line, row in enumerate(rows, start=2):
-            adm = (row.get(col["ref"]) or "").strip()
+            adm = _text(row, col["ref"])
             if not adm:
                 continue
             ref = f"{self.code}-{adm}"
@@ -63,24 +71,24 @@ class CsvRoster:
                     "each student must appear once in the roster",
                 )
             seen.add(ref)
-            dob_text = (row.get(col["dob"]) or "").strip()
+            dob_text = _text(row, col["dob"])
             dob = _date(dob_text) if dob_text else None
-            year_text = (row.get(col["leaving_year"]) or "").strip()
+            year_text = _text(row, col["leaving_year"])
             if (dob_text and dob is None) or not year_text.isdigit():
                 raise InputError(
                     f"roster {self.path} line {line}: date of birth or leaving year is not valid",
                     "dates as DD/MM/YYYY or YYYY-MM-DD, leaving year as four digits",
                 )
-            yg = (row.get(col.get("year_group", ""), "") or "").strip()
+            yg = _text(row, col.get("year_group", ""))
             out.append(
                 RosterEntry(
                     ref=ref,
-                    forename=" ".join((row.get(col["forename"]) or "").split()),
-                    surname=" ".join((row.get(col["surname"]) or "").split()),
+                    forename=_text(row, col["forename"]),
+                    surname=_text(row, col["surname"]),
                     dob=dob.isoformat() if dob else "",
                     leaving_year=int(year_text),
-                    parent_email=(row.get(col["parent_email"], "") or "").strip(),
-                    s72_opt_out=(row.get(col["s72_opt_out"], "") or "").strip().lower()
+                    parent_email=_text(row, col["parent_email"]),
+                    s72_opt_out=_text(row, col["s72_opt_out"]).lower()
                     in ("yes", "y", "true", "1"),
                     year_group=int(yg) if yg.isdigit() else None,
                 )

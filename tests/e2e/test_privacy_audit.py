@@ -400,10 +400,6 @@ def test_dry_run_output_carries_no_personal_data(audit: Audit) -> None:
         assert secret not in out + err, secret  # ...by ref, without the values
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rule 4: a control character in a roster name makes openpyxl raise "
-    "IllegalCharacterError(<the name>), which cli.main prints to stderr; roster_csv does "
-    "not clean text the way answers are cleaned"))
 def test_an_unexpected_error_prints_no_roster_name(audit: Audit) -> None:
     lines = audit.roster.read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].replace("Hamza", "Hamza\x01Quillfeather", 1)
