@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder to write report.html, report.csv and chart.png into")
     report.add_argument("--now", help="date the report as if today were this (YYYY-MM-DD)")
 
+    sar = sub.add_parser("subject-access",
+                         help="write everything held about one student to a JSON file")
+    sar.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+    sar.add_argument("--ref", required=True, help="the student's Ref, e.g. OAK-1001")
+    sar.add_argument("--out", required=True, type=Path, help="JSON file to write")
+
     demo = sub.add_parser("demo", help="generate a synthetic school and run its lifecycle")
     demo.add_argument("--out", type=Path, default=Path("demo-school"), help="folder to write")
     demo.add_argument("--seed", type=int, default=7, help="random seed for the invented data")
@@ -115,6 +121,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.preview(args.config, args.campaign, args.ref, args.html, args.now)
     if args.command == "report":
         return commands.report(args.config, args.out, args.now)
+    if args.command == "subject-access":
+        return commands.subject_access(args.config, args.ref, args.out)
     if args.command == "demo":
         return commands.demo(args.out, args.seed, args.leavers)
     raise AssertionError(args.command)

@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -280,3 +280,53 @@ def report(config: Path, out: Path, now_text: str | None) -> int:
     for path in written:
         print(f"  {path}")
     return 0
+
+
+def subject_access(config: Path, ref: str, out: Path) -> int:
+    """Everything held about one student, as JSON readable by a person. Reads only."""
+    import json
+
+    from destsync import subject_access as sar
+
+    cfg = load_config(config)
+    ref = ref.strip()
+    for p in _ports(cfg):
+        snap = p.tracker.read()
+        if ref not in snap.rows:
+            continue
+        tabs = p.tracker.read_tabs(sar.VISIBLE)
+        # Every response, not just those after the sync's watermark.
+        everything = p.responses.read(datetime(2000, 1, 1, tzinfo=UTC))
+        record = sar.collect(
+            ref, p.academy.name, snap, tabs, everything, p.academy.headers,
+            parse_now(None, cfg.timezone).isoformat(timespec="seconds"),
+        )
+        text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+        _write_private(out, text)
+        print(f"{ref}: {sar.count(record)} items written to {out} (readable by you only)")
+        return 0
+    raise InputError(
+        f"no row has Ref {ref!r} in any academy's tracker",
+        "copy the Ref from the Tracker tab (it looks like OAK-1001)",
+    )
+
+
+def _write_private(out: Path, text: str) -> None:
+    """Personal data: created readable by the owner only, written whole or not at all."""
+    import os
+    import tempfile
+
+    if out.is_dir():
+        raise InputError(f"{out} is a folder", "pass --out with a file name, e.g. sar.json")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".destsync-", dir=out.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write in {out.parent} ({exc.strerror or exc})",
+                         "pass --out with a path in a folder you can write to") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp makes it 0600
+            fh.write(text)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

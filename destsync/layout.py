@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from destsync import vocab
-from destsync.errors import TrackerError
+from destsync.errors import MissingColumn, TrackerError
 from destsync.model import (
     CONTACT_STATUSES,
     GROUPS,
@@ -94,7 +94,7 @@ def index_headers(
     cells: Sequence[Any], headers: Mapping[str, str], where: str, tab: str
 ) -> dict[str, int]:
     """Header text -> 1-based column. Refuses duplicate headers and a missing required
-    column with a message naming the config key that fixes it."""
+    column with a message naming the config key that fixes it (``MissingColumn``)."""
     index: dict[str, int] = {}
     for i, cell in enumerate(cells, start=1):
         text = canonical(cell).strip()
@@ -108,11 +108,24 @@ def index_headers(
     missing = [k for k in sorted(REQUIRED_KEYS) if headers[k] not in index]
     if missing:
         shown = ", ".join(repr(headers[k]) for k in missing[:3])
-        raise TrackerError(
-            f"tracker {where} tab {tab!r} is missing column {shown}",
-            f"rename the header back, or set columns.{missing[0]} in the config to its new name",
+        raise MissingColumn(
+            f"tracker {where} tab {tab!r} is missing column {shown}", missing[0], where
         )
     return index
+
+
+def rows_by_header(block: Sequence[Sequence[Any]]) -> list[dict[str, str]]:
+    """A tab's values (header row first) as one dict per non-empty row."""
+    if not block:
+        return []
+    header = [canonical(h).strip() for h in block[0]]
+    out = []
+    for row in block[1:]:
+        values = {h: canonical(row[i]) if i < len(row) else "" for i, h in enumerate(header)
+                  if h}
+        if any(values.values()):
+            out.append(values)
+    return out
 
 
 def claim_ref(where: dict[str, int], ref: str, row: int) -> None:

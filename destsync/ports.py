@@ -39,6 +39,11 @@ class Tracker(Protocol):
         """Persist ledger state changes at once (called around sends)."""
         ...
 
+    def read_tabs(self, titles: Sequence[str]) -> dict[str, list[dict[str, str]]]:
+        """Visible tabs (Review, Change log, Returns) as rows keyed by header, for a
+        subject access request; a missing tab reads as no rows."""
+        ...
+
 
 class Mailer(Protocol):
     def send(self, message: OutgoingMessage) -> str:

@@ -26,7 +26,7 @@ adopts. Values are always sent RAW.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,6 +129,12 @@ class GoogleSheetsTracker:
                 "run `destsync setup` (it adds missing tabs and never removes data), or "
                 f"rename the tab back to {missing[0]!r}",
             )
+
+    def read_tabs(self, titles: Sequence[str]) -> dict[str, list[dict[str, str]]]:
+        # One batched read; a tab that is missing means `destsync setup` never ran.
+        blocks = self.api.batch_get([api.quote(t) for t in titles])
+        blocks += [[]] * (len(titles) - len(blocks))
+        return {t: layout.rows_by_header(b) for t, b in zip(titles, blocks, strict=True)}
 
     def watermark(self) -> str:
         """Newest submission already placed, from the last read (ISO, UTC), or ""."""

@@ -13,7 +13,7 @@ import errno
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -118,6 +118,14 @@ class XlsxTracker:
             for row in wb[tab].iter_rows(min_row=2, values_only=True)
             if row and row[0] is not None
         ]
+
+    def read_tabs(self, titles: Sequence[str]) -> dict[str, list[dict[str, str]]]:
+        wb = self._load()
+        return {
+            t: layout.rows_by_header(list(wb[t].iter_rows(values_only=True)))
+            if t in wb.sheetnames else []
+            for t in titles
+        }
 
     # -- writing ------------------------------------------------------------------------
     def apply(self, plan: Plan, run_id: str) -> None:
