@@ -7,7 +7,7 @@ rest of the response still counts and a person sees exactly what to check.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, tzinfo
 
 from destsync import normalize as n
 from destsync import vocab
@@ -27,6 +27,9 @@ class ParsedResponse:
     consent: bool | None = None
     group_values: dict[str, str] = field(default_factory=dict)  # field key -> value
     problems: list[tuple[str, str]] = field(default_factory=list)  # (form field, problem)
+    # The school's calendar date of the submission (Forms gives UTC: 00:30 BST on 1 April
+    # is still 31 March in UTC, and would land in the wrong checkpoint).
+    local_date: date | None = None
 
     @property
     def has_destination(self) -> bool:
@@ -36,9 +39,15 @@ class ParsedResponse:
 CONTACT_FIELDS = ("email", "phone")
 
 
-def parse_response(raw: RawResponse, today: date) -> ParsedResponse:
+# Answers that speak for a checkpoint: a reply with any of them, even unreadable, is a
+# reply (it stops the reminders), though only readable values are written.
+GROUP_ANSWERS = ("destination", "course", "level", "provider", "start_date", "duration")
+
+
+def parse_response(raw: RawResponse, today: date, tz: tzinfo | None = None) -> ParsedResponse:
     a = raw.answers
     p = ParsedResponse(raw)
+    p.local_date = (raw.submitted.astimezone(tz) if tz else raw.submitted).date()
     p.reference = n.clean_text(a.get("reference", ""), 40)
 
     def take(fieldname: str, parsed: n.Parsed[object]) -> object | None:
@@ -105,6 +114,6 @@ def parse_response(raw: RawResponse, today: date) -> ParsedResponse:
     months = take("duration", n.parse_duration_months(a.get("duration", "")))
     if isinstance(months, int):
         g["duration"] = str(months)
-    if g:
-        g["updated"] = raw.submitted.date().isoformat()
+    if g or any(n.clean_text(a.get(k, "")) for k in GROUP_ANSWERS):
+        g["updated"] = p.local_date.isoformat()
     return p

@@ -89,7 +89,10 @@ def _columns() -> tuple[Column, ...]:
 COLUMNS: tuple[Column, ...] = _columns()
 COLUMN_BY_KEY: Mapping[str, Column] = {c.key: c for c in COLUMNS}
 # Columns whose absence makes a sync unsafe: without them rows or merges cannot be found.
-REQUIRED_KEYS: frozenset[str] = frozenset(c.key for c in COLUMNS if c.owner == "destsync")
+# Contact status is staff's, but it carries "Do not contact" and "Consent withdrawn": read
+# as blank after a rename, it would let destsync email a student who asked it not to.
+REQUIRED_KEYS: frozenset[str] = frozenset(
+    c.key for c in COLUMNS if c.owner == "destsync") | {"contact_status"}
 
 CONTACT_STATUSES: tuple[str, ...] = ("", "Do not contact", "Consent withdrawn", "Moved away")
 VALIDATED_BY: tuple[str, ...] = ("Staff", "Local authority", "Provider")

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from destsync.answers import ParsedResponse, parse_response
 from destsync.calendar import AcademicCalendar, Checkpoint
@@ -44,6 +45,7 @@ class PlanContext:
     checkpoints: tuple[Checkpoint, ...]
     freeze_late_days: int = 14
     retention_grace_days: int = 180
+    timezone: str = "Europe/London"  # the school's: dates of submissions are its dates
 
 
 def response_ref(code: str, response_id: str) -> str:
@@ -68,11 +70,13 @@ def plan_sync(
 class _Planner:
     def __init__(self, snap: TrackerSnapshot, ctx: PlanContext, now: datetime) -> None:
         self.snap, self.ctx, self.now = snap, ctx, now
-        self.today = now.date()
+        self.tz = ZoneInfo(ctx.timezone)
+        self.today = now.astimezone(self.tz).date()
         self.plan = Plan(now=now.isoformat(timespec="seconds"))
         # ours[ref][col] = (value, source); "erase" marks forced erasure of contact details.
         self.ours: dict[str, dict[str, tuple[str, str]]] = {}
         self.erase: set[str] = set()
+        self.said_no: set[str] = set()  # refs with a "No" among this run's responses
         self.new_refs: dict[str, str] = {}  # ref -> row source, for rows this run adds
         self.known_rows = {ref: dict(row) for ref, row in snap.rows.items()}
         self.matcher = Matcher(self.known_rows)
@@ -95,7 +99,7 @@ class _Planner:
         parsed_list = []
         for raw in ordered:
             self._submitted[raw.response_id] = raw.submitted.isoformat(timespec="seconds")
-            parsed_list.append(parse_response(raw, self.today))
+            parsed_list.append(parse_response(raw, self.today, self.tz))
         refs = self._locate_all(parsed_list)
         # Applied strictly in time order, so a response that skips the consent question
         # inherits the answer given before it, whatever order matching found them in.
@@ -222,7 +226,7 @@ class _Planner:
                 ),
             )
             return None
-        group = self.ctx.calendar.group_for(year, p.raw.submitted.date())
+        group = self.ctx.calendar.group_for(year, self._local_date(p))
         if group is None and p.has_destination:
             self._review(
                 p,
@@ -272,7 +276,7 @@ class _Planner:
         rid = p.raw.response_id
         if p.consent is not None:
             self._want(ref, "consent", "Yes" if p.consent else "No", rid)
-            self._want(ref, "consent_date", p.raw.submitted.date().isoformat(), rid)
+            self._want(ref, "consent_date", self._local_date(p).isoformat(), rid)
             self._want(ref, "consent_evidence", f"Form A response {rid} ({p.raw.source})", rid)
             self._consent[ref] = p.consent
         # A response that skips the consent question inherits the student's last answer
@@ -281,6 +285,7 @@ class _Planner:
         consented = self._consent.get(ref, self._staff_consent(ref))
         if p.consent is False:
             self.erase.add(ref)
+            self.said_no.add(ref)
             # Forget contact details an earlier answer gave, so a later "Yes" without
             # them cannot bring them back.
             for col in CONTACT_KEYS:
@@ -313,6 +318,9 @@ class _Planner:
         names = (self._current(ref, "forename"), self._current(ref, "surname"))
         name = " ".join(x for x in names if x)
         return f"{ref}: {name}, born {self._current(ref, 'dob') or '?'}"
+
+    def _local_date(self, p: ParsedResponse) -> date:
+        return p.local_date or p.raw.submitted.astimezone(self.tz).date()
 
     def _row_exists(self, ref: str) -> bool:
         return ref in self.known_rows or ref in self.new_refs
@@ -387,11 +395,18 @@ class _Planner:
             self.plan.new_rows.append(NewRow(ref, values, source))
             for col, v in values.items():
                 self.plan.base_updates[(ref, col)] = v
+        # A "No" then a "Yes" since the last run: the "Yes" stores only what it gave, and
+        # whatever was held before the "No" goes, as if a run had happened in between.
+        reconsented = (self.said_no - self.erase - expired) - set(self.new_refs)
+        for ref in sorted(reconsented):
+            self._replace_contacts(ref)
         for ref, wanted in self.ours.items():
             if ref in self.new_refs:
                 continue
             row = self.known_rows[ref]
             erased = self._erased_keys(ref, expired)
+            if ref in reconsented:
+                erased = CONTACT_KEYS
             for col, (ours, source) in wanted.items():
                 if col in erased:
                     continue
@@ -409,6 +424,18 @@ class _Planner:
                     self.plan.log.append(LogEntry(ref, col, "(erased)", "", source, note))
                 if self.snap.base.get((ref, col), "") != "":
                     self.plan.base_updates[(ref, col)] = ""
+
+    def _replace_contacts(self, ref: str) -> None:
+        for col in CONTACT_KEYS:
+            old = self.known_rows[ref].get(col, "")
+            new = self.ours.get(ref, {}).get(col, ("", ""))[0]
+            if old != new:
+                self.plan.changes.append(CellChange(ref, col, old, new, "consent"))
+                self.plan.log.append(LogEntry(
+                    ref, col, "(erased)" if old else "", shown_contact(col, new), "consent",
+                    "consent withdrawn, then given again"))
+            if self.snap.base.get((ref, col), "") != new:
+                self.plan.base_updates[(ref, col)] = new
 
     def _erased_keys(self, ref: str, expired: set[str]) -> tuple[str, ...]:
         if ref in expired:

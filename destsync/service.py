@@ -92,7 +92,7 @@ def partly_written(exc: DestsyncError, written: list[str], rest: list[str]) -> P
 
 def context_for(cfg: Config, code: str) -> PlanContext:
     return PlanContext(code, cfg.calendar, cfg.checkpoints, cfg.freeze_late_days,
-                       cfg.retention_grace_days)
+                       cfg.retention_grace_days, cfg.timezone)
 
 
 def run_sync(

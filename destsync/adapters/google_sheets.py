@@ -241,6 +241,9 @@ class GoogleSheetsTracker:
             c = col["ref"] - 1
             reqs.append(api.meta(api.COLUMN_KEY, "ref", {"dimensionRange": {
                 "sheetId": sid, "dimension": "COLUMNS", "startIndex": c, "endIndex": c + 1}}))
+        for ref in fresh.stale:
+            reqs.append({"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
+                "metadataKey": api.ANCHOR_KEY, "metadataValue": ref}}}})
         for ref, r in sorted(fresh.unanchored.items()):
             reqs.append(api.meta(api.ANCHOR_KEY, ref, api.rows_location(sid, r - 1, r)))
         n = len(plan.new_rows)

@@ -69,6 +69,7 @@ class Fresh:
     ref_col_anchored: bool
     last_row: int
     ends: dict[str, int]
+    stale: list[str] = field(default_factory=list)  # refs whose anchor sits on another row
 
     @staticmethod
     def fetch(tracker: GoogleSheetsTracker, plan: Plan, seen: Seen) -> Fresh:
@@ -127,6 +128,13 @@ class Fresh:
                      for i, r in enumerate(ref_column, start=1) if r and i > 1}
         last = max((i for i, r in enumerate(ref_column, start=1) if r and r[0] not in ("", None)),
                    default=1)
+        # An anchor follows its row through sorts, but not a Ref retyped by hand: after
+        # staff swap two Refs, the anchor for A sits on the row that now says B. Trust the
+        # Ref cell: such a row is re-read by position and re-anchored in the same write.
+        stale = sorted(ref for ref in refs if ref in rows
+                       and layout.canonical(cell(rows[ref], ref_col_no)).strip() != ref)
+        for ref in stale:
+            del rows[ref]
         unanchored = {ref: positions[ref] for ref in refs if ref not in rows and ref in positions}
         if unanchored:
             # Rows typed in by hand have no anchor yet. Their cells were not re-read with
@@ -137,7 +145,7 @@ class Fresh:
                 "values", [[]]) for m in again}
             for ref, r in unanchored.items():
                 rows[ref] = (by_row.get(r) or [[]])[0]
-        return Fresh(header, rows, unanchored, anchored_col, last, ends)
+        return Fresh(header, rows, unanchored, anchored_col, last, ends, stale)
 
 
 def cell(row: list[Any], col: int) -> Any:

@@ -99,10 +99,18 @@ class SmtpMailer:
         conn = self._connect()
         try:
             refused = conn.send_message(em)
-        except smtplib.SMTPRecipientsRefused:
-            raise RecipientRejected(
-                f"the SMTP server refused the recipient of {message.key}",
-                "check the address in the tracker",
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            if codes and all(500 <= code < 600 for code in codes):
+                raise RecipientRejected(
+                    f"the SMTP server refused the recipient of {message.key}",
+                    "check the address in the tracker",
+                ) from None
+            # A 4xx (greylisting, a rate limit) is "try later", not a bounce: counting it
+            # would use up an attempt and, repeated, record a working address as 820.
+            raise MailError(
+                f"the SMTP server deferred {message.key} ({', '.join(map(str, codes))})",
+                "run again later; the message stays pending",
             ) from None
         except smtplib.SMTPServerDisconnected:
             self._conn = None
@@ -111,7 +119,11 @@ class SmtpMailer:
                 "run again; messages not confirmed stay pending and are checked first",
             ) from None
         except smtplib.SMTPResponseException as exc:
-            if 500 <= exc.smtp_code < 600 and not isinstance(exc, smtplib.SMTPSenderRefused):
+            # Only a 5xx about this message is its bounce; a refused sender or greeting
+            # is the server's problem, and would otherwise bounce every message.
+            per_message = not isinstance(
+                exc, smtplib.SMTPSenderRefused | smtplib.SMTPHeloError)
+            if 500 <= exc.smtp_code < 600 and per_message:
                 raise RecipientRejected(
                     f"the SMTP server rejected {message.key} ({exc.smtp_code})",
                     "check the address in the tracker",
