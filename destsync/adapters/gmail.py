@@ -12,6 +12,7 @@ from ``WORKSPACE_EMULATOR_HOST`` (anonymous credentials, plain HTTP) in tests.
 from __future__ import annotations
 
 import base64
+import json
 import os
 from collections import Counter
 from typing import Any
@@ -81,14 +82,28 @@ class GmailMailer:
                 userId=self.user, body={"raw": raw}
             ).execute(num_retries=0)
         except Exception as exc:
-            status = _status(exc)
-            if status == 400:
+            if _is_bad_recipient(exc):
                 raise RecipientRejected(
                     f"Gmail refused {message.key} as malformed (400)",
                     "check the address in the tracker",
                 ) from None
             raise _mail_error(exc, "send") from None
         return str(sent.get("id", ""))
+
+
+def _is_bad_recipient(exc: Exception) -> bool:
+    """Only a 400 about this message's recipient is its bounce. Other 400s (a failed
+    precondition when delegation or the mailbox is misconfigured) would otherwise
+    "bounce" every message in the run and use up everyone's attempts."""
+    if _status(exc) != 400:
+        return False
+    try:
+        error = json.loads(getattr(exc, "content", b"") or b"{}").get("error", {})
+    except (ValueError, AttributeError):
+        return False
+    text = str(error.get("message", "")).lower()
+    return error.get("status", "INVALID_ARGUMENT") == "INVALID_ARGUMENT" and (
+        "to header" in text or "recipient" in text)
 
 
 def _status(exc: Exception) -> int:

@@ -4,6 +4,7 @@ All data is invented; addresses are at example.org."""
 
 from __future__ import annotations
 
+import json
 import socket
 import unicodedata
 from collections import Counter
@@ -387,3 +388,63 @@ def test_roster_text_is_cleaned_like_answers(tmp_path: Path) -> None:
     for entry in (first, second):
         for value in (entry.ref, entry.forename, entry.surname, entry.parent_email):
             assert all(unicodedata.category(ch) != "Cc" for ch in value)
+
+
+# -- Gmail: which 400s are a bounce ------------------------------------------------------
+
+
+def _gmail_failing_with(status: int, body: dict[str, object]) -> object:
+    import httplib2
+    from googleapiclient.errors import HttpError
+
+    from destsync.adapters.gmail import GmailMailer
+
+    class Request:
+        def execute(self, num_retries: int = 0) -> dict[str, object]:
+            raise HttpError(httplib2.Response({"status": status}),
+                            json.dumps(body).encode("utf-8"))
+
+    class Messages:
+        def send(self, **_: object) -> Request:
+            return Request()
+
+    class Users:
+        def messages(self) -> Messages:
+            return Messages()
+
+    class Service:
+        def users(self) -> Users:
+            return Users()
+
+    return GmailMailer(Service(), "careers@oakfield.example.org")
+
+
+def _outgoing() -> object:
+    from destsync.plan import OutgoingMessage
+
+    return OutgoingMessage("annual_survey/2027/OAK-1001/1", "OAK-1001", "annual_survey",
+                           "student@example.org", "Where are you now?", "text", "<p>html</p>")
+
+
+def test_gmail_refusing_the_to_header_is_a_bounce() -> None:
+    from destsync.errors import RecipientRejected
+
+    mailer = _gmail_failing_with(400, {"error": {
+        "code": 400, "message": "Invalid To header", "status": "INVALID_ARGUMENT"}})
+    with pytest.raises(RecipientRejected):
+        mailer.send(_outgoing())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("error", [
+    {"code": 400, "message": "Precondition check failed.", "status": "FAILED_PRECONDITION"},
+    {"code": 400, "message": "Mail service not enabled", "status": "FAILED_PRECONDITION"},
+    {"code": 400, "message": "Bad Request"},
+])
+def test_a_gmail_400_that_is_not_about_the_recipient_keeps_the_message_pending(
+        error: dict[str, object]) -> None:
+    from destsync.errors import MailError, RecipientRejected
+
+    mailer = _gmail_failing_with(400, {"error": error})
+    with pytest.raises(MailError) as caught:
+        mailer.send(_outgoing())  # type: ignore[attr-defined]
+    assert not isinstance(caught.value, RecipientRejected)
