@@ -229,7 +229,9 @@ def _plan_person(
             out.due.append(DueMessage(ledger_key(c.key, p.cycle, p.ref, n), p.ref, c, p.cycle,
                                       n, p.to, recovering=True))
         return
-    last = max((_day(done[n].at) for n in made), default=None)
+    # A time that cannot be read (the hidden ledger edited by hand) counts as today: the
+    # cautious reading, which waits the full spacing and grace rather than skipping them.
+    last = max((_day(done[n].at) or today for n in made), default=None)
     if made and p.group and not p.responded:
         if p.refusing:
             out.outcomes.append(Outcome(p.ref, p.group, vocab.REFUSED, c.key))
@@ -252,11 +254,11 @@ def _plan_person(
                                   p.to))
 
 
-def _day(at: str) -> date:
+def _day(at: str) -> date | None:
     try:
         return datetime.fromisoformat(at).date()
     except ValueError:
-        return date.min
+        return None
 
 
 def sent_since(ledgers: Iterable[Mapping[str, LedgerEntry]], since: datetime) -> int:

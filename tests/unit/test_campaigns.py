@@ -132,6 +132,25 @@ def test_three_unanswered_attempts_then_grace_make_the_checkpoint_820() -> None:
     assert [o.code for o in plan(rows, date(2028, 1, 10), ledger).outcomes] == [820]
 
 
+def test_an_unreadable_time_in_the_ledger_waits_rather_than_gives_up() -> None:
+    rows = {"OAK-1001": alumnus()}
+    ledger = {
+        k: sent(k, d) for k, d in (
+            ("annual_survey/2027/OAK-1001/1", date(2027, 5, 1)),
+            ("annual_survey/2027/OAK-1001/2", date(2027, 5, 15)),
+        )
+    }
+    third = "annual_survey/2027/OAK-1001/3"
+    # Someone typed over the hidden ledger's time for the last attempt.
+    ledger[third] = LedgerEntry(third, "sent", "OAK-1001", "annual_survey", "last week",
+                                message_id(third))
+    assert plan(rows, date(2027, 6, 26), ledger).outcomes == []  # not 820 at once
+    # It becomes "not known" only once the window and its grace are over.
+    closes = date(2027, 7, 20) + timedelta(days=SURVEY.grace_days)
+    assert plan(rows, closes, ledger).outcomes == []
+    assert [o.code for o in plan(rows, closes + timedelta(days=1), ledger).outcomes] == [820]
+
+
 def test_a_bounce_counts_as_a_failed_attempt() -> None:
     rows = {"OAK-1001": alumnus()}
     ledger = {
