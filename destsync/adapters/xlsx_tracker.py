@@ -39,9 +39,18 @@ class XlsxTracker:
         self._stamp: tuple[int, int] | None = None
 
     # -- reading ------------------------------------------------------------------------
-    def _load(self) -> Workbook:
+    def _load(self, read_only: bool = False) -> Workbook:
         try:
-            return load_workbook(self.path)
+            # Read-only streams the sheets instead of building every cell: reading a
+            # 2,000-row tracker this way takes a fraction of the time. Writes need the
+            # full model.
+            wb = load_workbook(self.path, read_only=read_only)
+            if read_only:
+                # Read-only trusts the file's own note of its size, which some programs
+                # write wrong; a stale one would silently hide rows. Read to the end.
+                for ws in wb.worksheets:
+                    ws.reset_dimensions()
+            return wb
         except FileNotFoundError:
             wb = Workbook()
             L.ensure_tabs(wb, [self.headers[c] for c in COLUMN_BY_KEY])
@@ -68,12 +77,18 @@ class XlsxTracker:
         return (st.st_mtime_ns, st.st_size)
 
     def header_index(self, ws: Worksheet) -> dict[str, int]:
-        cells = [c.value for c in ws[1]]
+        cells = list(next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ()))
         return layout.index_headers(cells, self.headers, self.path.name, ws.title)
 
     def read(self) -> TrackerSnapshot:
         self._stamp = self._file_stamp()
-        wb = self._load()
+        wb = self._load(read_only=True)
+        try:
+            return self._snapshot(wb)
+        finally:
+            wb.close()  # a read-only workbook holds the file open until closed
+
+    def _snapshot(self, wb: Workbook) -> TrackerSnapshot:
         snap = TrackerSnapshot()
         if L.TRACKER not in wb.sheetnames:
             raise TrackerError(
@@ -120,12 +135,15 @@ class XlsxTracker:
         ]
 
     def read_tabs(self, titles: Sequence[str]) -> dict[str, list[dict[str, str]]]:
-        wb = self._load()
-        return {
-            t: layout.rows_by_header(list(wb[t].iter_rows(values_only=True)))
-            if t in wb.sheetnames else []
-            for t in titles
-        }
+        wb = self._load(read_only=True)
+        try:
+            return {
+                t: layout.rows_by_header(list(wb[t].iter_rows(values_only=True)))
+                if t in wb.sheetnames else []
+                for t in titles
+            }
+        finally:
+            wb.close()
 
     # -- writing ------------------------------------------------------------------------
     def apply(self, plan: Plan, run_id: str) -> None:

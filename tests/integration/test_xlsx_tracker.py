@@ -155,3 +155,25 @@ def test_state_survives_a_round_trip(tmp_path: Path) -> None:
     s = student(1)
     again = plan_sync(snap, [s], [response("r1", at(2026, 5, 10), s)], CTX, at(2026, 5, 12))
     assert again.is_empty(), again.to_text()
+
+
+def test_rows_past_a_stale_size_note_in_the_file_are_still_read(tmp_path: Path) -> None:
+    """Some programs save a wrong <dimension> in the sheet XML; rows beyond it must not
+    vanish (they would come back as duplicates of rows that exist)."""
+    import re
+    import zipfile
+
+    t, path = synced(tmp_path)
+    refs = set(t.read().rows)
+    assert len(refs) >= 1
+    patched = tmp_path / "patched.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(patched, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:B1"/>',
+                                  data)
+                assert n == 1  # the note really was made stale
+            dst.writestr(item, data)
+    patched.replace(path)
+    assert set(XlsxTracker(path, HEADERS).read().rows) == refs
