@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from destsync import bootstrap
 from destsync.config import Config, load_config
 from destsync.errors import ConfigError, DestsyncError, InputError, TemplateError
+from destsync.render import template_line
 from destsync.service import RunResult, run_sync
 
 # --now is for replaying or testing a date. A real date is well inside these years; one
@@ -47,20 +48,6 @@ def parse_now(text: str | None, tz: str) -> datetime:
             "write the date you mean as YYYY-MM-DD, or leave out --now for today",
         )
     return d
-
-
-def _template_frame(exc: BaseException) -> tuple[str, int] | None:
-    """The innermost template line in a traceback (Jinja rewrites its frames to point at
-    the template file, or ``<template>`` for a subject), or None if no template ran."""
-    where = None
-    tb = exc.__traceback__
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_filename
-        if name.endswith(".j2") or name == "<template>":
-            where = (Path(name).name if name.endswith(".j2") else "a campaign subject",
-                     tb.tb_lineno)
-        tb = tb.tb_next
-    return where
 
 
 def _not_utf8_template(folder: Path) -> str | None:
@@ -95,12 +82,11 @@ def template_errors(cfg: Config) -> Iterator[None]:
             "save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)",
         ) from None
     except Exception as exc:
-        where = _template_frame(exc)
+        where = template_line(exc)
         if where is None:
             raise
-        raise TemplateError(
-            f"template {where[0]} line {where[1]} fails as it runs: "
-            f"{type(exc).__name__}: {exc}",
+        raise TemplateError(  # the type only: the error's text can quote a student
+            f"template {where[0]} line {where[1]} fails as it runs ({type(exc).__name__})",
             "fix that expression; `destsync preview --campaign KEY` shows the letter",
         ) from None
 

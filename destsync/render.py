@@ -78,7 +78,7 @@ class Renderer:
         except jinja2.TemplateError as exc:
             raise TemplateError(f"template {name}: {exc}", "fix the template") from None
         except Exception as exc:
-            where = _template_line(exc)
+            where = template_line(exc)
             if where is None:
                 raise
             # The type only: the exception's text can quote a student's data (a name that
@@ -99,7 +99,7 @@ class Renderer:
         return n
 
 
-def _template_line(exc: BaseException) -> tuple[str, int] | None:
+def template_line(exc: BaseException) -> tuple[str, int] | None:
     """(file, line) of the innermost template frame in the traceback, or None when no
     template code was running. Jinja rewrites its frames to the template's file name, or
     ``<template>`` for a template built from a string (a campaign subject)."""

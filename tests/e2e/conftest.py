@@ -53,3 +53,17 @@ def school(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> School:
 
 
 SchoolFactory = Callable[[], School]
+
+
+def expect_one_line_error(code: int, err: str, *needles: str,
+                          exit_code: int = 2) -> tuple[str, str]:
+    """The project's rule for a foreseeable problem: exit code, one `error:` line, one
+    `hint:` line, no traceback. Returns the two lines."""
+    assert code == exit_code, err
+    assert "Traceback" not in err and "unexpected" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2, err
+    assert lines[0].startswith("error: ") and lines[1].startswith("hint: "), err
+    for needle in needles:
+        assert needle in err, (needle, err)
+    return lines[0], lines[1]

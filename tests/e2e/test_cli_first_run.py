@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from destsync.cli import main
-from tests.e2e.conftest import School
+from tests.e2e.conftest import School, expect_one_line_error
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -20,14 +20,7 @@ TEMPLATES = ROOT / "templates"
 
 def one_line_error(code: int, out: str, err: str, *needles: str) -> str:
     """Assert the project's rule for a foreseeable problem and return the error line."""
-    assert code == 2, err
-    assert "Traceback" not in err and "unexpected" not in err, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 2, err
-    assert lines[0].startswith("error: ") and lines[1].startswith("hint: "), err
-    for needle in needles:
-        assert needle in err, (needle, err)
-    return lines[0]
+    return expect_one_line_error(code, err, *needles)[0]
 
 
 def edit_config(school: School, old: str, new: str) -> None:

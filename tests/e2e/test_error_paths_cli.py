@@ -13,7 +13,7 @@ import pytest
 
 from destsync.adapters import credentials as cr
 from destsync.cli import main
-from tests.e2e.conftest import School
+from tests.e2e.conftest import School, expect_one_line_error
 
 GOOGLE_CONFIG = """\
 [trust]
@@ -29,14 +29,7 @@ tracker = { backend = "google_sheets", spreadsheet_id = "tracker-oak" }
 
 
 def one_line_error(code: int, err: str, *needles: str, exit_code: int = 2) -> tuple[str, str]:
-    assert code == exit_code, err
-    assert "Traceback" not in err and "unexpected" not in err, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 2, err
-    assert lines[0].startswith("error: ") and lines[1].startswith("hint: "), err
-    for needle in needles:
-        assert needle in err, (needle, err)
-    return lines[0], lines[1]
+    return expect_one_line_error(code, err, *needles, exit_code=exit_code)
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
