@@ -105,8 +105,12 @@ class XlsxTracker:
             if not ref:
                 continue  # a row staff added by hand without a Ref is theirs alone
             layout.claim_ref(where, ref, r)
+            # A date typed as text ("01/09/2026") reads as that date, as on Sheets, so it
+            # is not mistaken for a staff edit of a different value.
             snap.rows[ref] = {
-                k: L.canonical(row[c - 1] if len(row) >= c else None) for k, c in cols.items()
+                k: layout.canonical_text(row[c - 1] if len(row) >= c else None,
+                                         COLUMN_BY_KEY[k].kind)
+                for k, c in cols.items()
             }
         if L.REVIEW in wb.sheetnames:
             for row in wb[L.REVIEW].iter_rows(min_row=2, max_col=1, values_only=True):

@@ -177,3 +177,26 @@ def test_rows_past_a_stale_size_note_in_the_file_are_still_read(tmp_path: Path) 
             dst.writestr(item, data)
     patched.replace(path)
     assert set(XlsxTracker(path, HEADERS).read().rows) == refs
+
+
+def test_a_date_typed_as_text_in_the_uk_way_is_the_same_date(tmp_path: Path) -> None:
+    _, path = synced(tmp_path)
+    s = student(1)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.TRACKER]
+    header = [c.value for c in ws[1]]
+    col = header.index(COLUMN_BY_KEY["intended_start_date"].header) + 1
+    iso = ws.cell(row=2, column=col).value
+    assert iso is not None
+    # Someone retypes the same date as text, the way Excel shows it in the UK.
+    ws.cell(row=2, column=col).value = iso.strftime("%d/%m/%Y")
+    wb.save(path)
+    # A later answer moves the start date: the retyped cell is not a staff edit, so the
+    # new date is written instead of raising a Conflict.
+    t2 = XlsxTracker(path, HEADERS)
+    later = response("r2", at(2026, 5, 20), s, start_date="2026-10-05")
+    plan = plan_sync(t2.read(), [s], [response("r1", at(2026, 5, 10), s), later], CTX,
+                     at(2026, 5, 21))
+    assert [i.kind for i in plan.review] == [], plan.to_text()
+    assert [(c.column, c.new) for c in plan.changes if c.column == "intended_start_date"] == [
+        ("intended_start_date", "2026-10-05")]
