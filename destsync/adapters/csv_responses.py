@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from destsync.adapters.form_questions import norm_title, resolve
 from destsync.errors import InputError
 from destsync.model import RawResponse
 
@@ -88,10 +89,6 @@ def read_csv_text(path: Path, what: str) -> str:
         ) from None
 
 
-def _norm_title(title: str) -> str:
-    return " ".join(title.replace("\u00a0", " ").split()).casefold()
-
-
 class CsvResponseSource:
     """Reads every row each time: the file is small, and re-reading keeps the sync a pure
     function of its inputs (the planner skips what it has already recorded)."""
@@ -142,21 +139,10 @@ class CsvResponseSource:
         return out
 
     def _columns(self, header: list[str]) -> dict[str, int]:
-        index = {_norm_title(h): i for i, h in enumerate(header)}
-        if not header or _norm_title(header[0]) != "timestamp":
+        index = {norm_title(h): i for i, h in enumerate(header)}
+        if not header or norm_title(header[0]) != "timestamp":
             raise InputError(
                 f"{self.path} does not start with a Timestamp column",
                 "use the file from Forms' 'Download responses (.csv)' as it is",
             )
-        columns: dict[str, int] = {}
-        for key, title in self.questions.items():
-            if not title:
-                continue  # the school's form does not ask this question
-            i = index.get(_norm_title(title))
-            if i is None:
-                raise InputError(
-                    f"{self.path} has no column {title!r} (the Form A question for {key})",
-                    f"if the question was renamed, set form_a.questions.{key} to its new title",
-                )
-            columns[key] = i
-        return columns
+        return resolve(index, self.questions, str(self.path), "column")

@@ -16,16 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from destsync.adapters.credentials import explain_auth_failure
+from destsync.adapters.form_questions import norm_title, resolve
 from destsync.errors import CredentialError, InputError, RemoteError
 from destsync.model import RawResponse
 
 OVERLAP = timedelta(minutes=10)
 PAGE_SIZE = 5000  # the API's maximum
-
-
-def norm_title(title: str) -> str:
-    """Titles compare without case or spacing differences (the CSV source does the same)."""
-    return " ".join(title.replace("\u00a0", " ").split()).casefold()
 
 
 def parse_time(text: str) -> datetime:
@@ -99,19 +95,8 @@ def question_ids(
         question = item.get("questionItem", {}).get("question", {})
         if question.get("questionId"):
             by_title.setdefault(norm_title(item.get("title", "")), question["questionId"])
-    out: dict[str, str] = {}
-    for key, title in questions.items():
-        if not title:
-            continue  # the school's form does not ask this question
-        qid = by_title.get(norm_title(title))
-        if qid is None:
-            raise InputError(
-                f"{what} has no question {title!r} (the Form A question for {key})",
-                f"if the question was renamed, set form_a.questions.{key} to its new title; "
-                "`destsync setup` adds missing questions",
-            )
-        out[key] = qid
-    return out
+    return resolve(by_title, questions, what, "question",
+                   "; `destsync setup` adds missing questions")
 
 
 def answer_text(answer: Mapping[str, Any]) -> str:

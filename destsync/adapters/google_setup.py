@@ -22,7 +22,8 @@ from typing import Any
 
 from destsync import layout
 from destsync.adapters import google_sheets_api as api
-from destsync.adapters.google_forms import GoogleFormsSource, execute, norm_title
+from destsync.adapters.form_questions import norm_title
+from destsync.adapters.google_forms import GoogleFormsSource, execute
 from destsync.model import COLUMNS
 
 GRID_ROWS = 1000

@@ -23,6 +23,15 @@ MARK_KEY = "destsync.write"  # SPREADSHEET metadata: the last structural write's
 SETUP_KEY = "destsync.setup"  # SPREADSHEET metadata: a hash of what setup last applied
 
 
+# Both reads render values the same way: numbers as numbers, dates as the sheet shows
+# them (layout.canonical_text reads UK dates back), one list per row.
+READ_OPTIONS: dict[str, str] = {
+    "valueRenderOption": "UNFORMATTED_VALUE",
+    "dateTimeRenderOption": "FORMATTED_STRING",
+    "majorDimension": "ROWS",
+}
+
+
 def quote(tab: str) -> str:
     return "'" + tab.replace("'", "''") + "'"
 
@@ -158,12 +167,7 @@ class SheetsApi:
         body = self._call(
             "get",
             f"{BASE}/{self.id}/values:batchGet",
-            params={
-                "ranges": list(ranges),
-                "valueRenderOption": "UNFORMATTED_VALUE",
-                "dateTimeRenderOption": "FORMATTED_STRING",
-                "majorDimension": "ROWS",
-            },
+            params={"ranges": list(ranges), **READ_OPTIONS},
         )
         return [vr.get("values", []) for vr in body.get("valueRanges", [])]
 
@@ -172,12 +176,7 @@ class SheetsApi:
         body = self._call(
             "post",
             f"{BASE}/{self.id}/values:batchGetByDataFilter",
-            json={
-                "dataFilters": list(filters),
-                "valueRenderOption": "UNFORMATTED_VALUE",
-                "dateTimeRenderOption": "FORMATTED_STRING",
-                "majorDimension": "ROWS",
-            },
+            json={"dataFilters": list(filters), **READ_OPTIONS},
         )
         return list(body.get("valueRanges", []))
 
