@@ -212,8 +212,13 @@ def _responded(row: Mapping[str, str], groups: tuple[str, ...], group: str,
             return True
     # A destination a person typed in (after a phone call, say) counts as a response;
     # a not-known code destsync wrote does not.
-    return bool(row.get(f"{group}_destination")) and row.get(f"{group}_nccis", "") not in (
-        NOT_KNOWN_CODES
+    return has_destination(row, group)
+
+
+def has_destination(row: Mapping[str, str], group: str) -> bool:
+    """A destination is known for this checkpoint (not one of the not-known codes)."""
+    return bool(row.get(f"{group}_destination")) and (
+        row.get(f"{group}_nccis", "") not in NOT_KNOWN_CODES
     )
 
 
@@ -264,19 +269,17 @@ def _day(at: str) -> date | None:
 def sent_since(ledgers: Iterable[Mapping[str, LedgerEntry]], since: datetime) -> int:
     """Messages that went out at or after ``since``, over every academy's ledger: the
     mailbox's daily limit is shared by the whole trust."""
-    n = 0
-    for ledger in ledgers:
-        for e in ledger.values():
-            if e.state == "sent":
-                try:
-                    at = datetime.fromisoformat(e.at)
-                except ValueError:
-                    continue
-                if at.tzinfo is None:
-                    at = at.replace(tzinfo=since.tzinfo)
-                if at >= since:
-                    n += 1
-    return n
+    return sum(1 for ledger in ledgers for e in ledger.values()
+               if e.state == "sent" and at_or_after(e.at, since))
+
+
+def at_or_after(at: str, since: datetime) -> bool:
+    """A ledger time at or after ``since``; one that cannot be read is not."""
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return False
+    return (when if when.tzinfo else when.replace(tzinfo=since.tzinfo)) >= since
 
 
 def apply_cap(

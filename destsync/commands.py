@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from destsync import bootstrap
 from destsync.config import Config, load_config
 from destsync.errors import ConfigError, DestsyncError, InputError, TemplateError
-from destsync.render import template_line
 from destsync.service import RunResult, run_sync
 
 # --now is for replaying or testing a date. A real date is well inside these years; one
@@ -61,13 +60,12 @@ def _not_utf8_template(folder: Path) -> str | None:
 
 @contextmanager
 def template_errors(cfg: Config) -> Iterator[None]:
-    """Turn a template that fails while it runs into one TemplateError line.
+    """Turn a template file that is not UTF-8 text into one TemplateError line.
 
-    render.py names syntax errors and undefined names, but a template can also fail as it
-    runs (``{{ 1 / 0 }}``, ``{{ student.forename + 1 }}``) or not be UTF-8 text; those were
-    "unexpected" tracebacks with exit code 1. Rendering happens before anything is written
-    or sent (the sample check, then the messages due), so nothing is half-done here.
-    Exceptions with no template frame are not ours to rename and pass through.
+    render.Renderer names every error raised while a template runs; a file it cannot
+    decode fails in Jinja's loader, before any template line, and is named here, where the
+    folder is known. Rendering happens before anything is written or sent, so nothing is
+    half-done. Other exceptions pass through.
     """
     try:
         yield
@@ -80,14 +78,6 @@ def template_errors(cfg: Config) -> Iterator[None]:
         raise TemplateError(
             f"template {bad} in {cfg.mail.templates} is not UTF-8 text ({exc.reason})",
             "save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)",
-        ) from None
-    except Exception as exc:
-        where = template_line(exc)
-        if where is None:
-            raise
-        raise TemplateError(  # the type only: the error's text can quote a student
-            f"template {where[0]} line {where[1]} fails as it runs ({type(exc).__name__})",
-            "fix that expression; `destsync preview --campaign KEY` shows the letter",
         ) from None
 
 
@@ -191,6 +181,7 @@ def preview(config: Path, campaign: str, ref: str | None, html_out: Path | None,
     sample data. This is the one command that prints a student's details, on purpose:
     a person asked to see that letter."""
     from destsync.preview import render_preview
+    from destsync.render import to_terminal_text
 
     cfg = load_config(config)
     now = parse_now(now_text, cfg.timezone)
@@ -217,7 +208,7 @@ def preview(config: Path, campaign: str, ref: str | None, html_out: Path | None,
             f"cannot write {out} ({exc.strerror or type(exc).__name__})",
             "pass --html with a path in a folder that exists and you can write to",
         ) from None
-    print(f"Subject: {subject}\n\n{text}")
+    print(to_terminal_text(subject, text))
     print(f"-- HTML written to {out} ({where})")
     return 0
 
@@ -270,8 +261,6 @@ def report(config: Path, out: Path, now_text: str | None) -> int:
 
 def subject_access(config: Path, ref: str, out: Path) -> int:
     """Everything held about one student, as JSON readable by a person. Reads only."""
-    import json
-
     from destsync import subject_access as sar
 
     cfg = load_config(config)

@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from destsync import vocab
 from destsync.calendar import AcademicCalendar, Checkpoint, next_deadline
-from destsync.campaigns import NOT_KNOWN_CODES, parse_key
+from destsync.campaigns import at_or_after, has_destination, parse_key
 from destsync.model import GROUPS, LedgerEntry
 
 MAX_LISTED = 50
-_NEET = {540, 550, 610, 615, 616, 619, 620, 630, 640, 650, 680}
+_NEET = {code for code, label in vocab.NCCIS_LABELS.items() if label.startswith("NEET")}
 
 
 def build_digest(
@@ -37,7 +38,7 @@ def build_digest(
     if nxt is not None:
         cp, year, when = nxt
         cohort = [r for r in rows.values() if r.get("leaving_year") == str(year)]
-        missing = sum(1 for r in cohort if not _has(r, cp.group) or (
+        missing = sum(1 for r in cohort if not has_destination(r, cp.group) or (
             cp.needs_validation and r.get("validated", "") != "Yes"))
         deadline = {"label": cp.label, "leaving_year": year, "date": when.isoformat(),
                     "missing": missing, "rows": len(cohort)}
@@ -53,7 +54,7 @@ def build_digest(
         left = today > cal.autumn_week2_end(leaving)
         group = cal.group_for(leaving, today)
         if not left:
-            if not _has(row, "intended") and leaving <= cal.academic_year(today) + 1:
+            if not has_destination(row, "intended") and leaving <= cal.academic_year(today) + 1:
                 undecided.append(ref)
             elif _code(row, "intended") in _NEET:
                 neet.append(ref)
@@ -68,7 +69,7 @@ def build_digest(
     week_ago = now - timedelta(days=7)
     sent: Counter[str] = Counter()
     for e in ledger.values():
-        if e.state == "sent" and _after(e.at, week_ago):
+        if e.state == "sent" and at_or_after(e.at, week_ago):
             sent[_campaign(e.key)] += 1
     return {
         "next_deadline": deadline,
@@ -83,12 +84,6 @@ def build_digest(
     }
 
 
-def _has(row: Mapping[str, str], group: str) -> bool:
-    return bool(row.get(f"{group}_destination")) and (
-        row.get(f"{group}_nccis", "") not in NOT_KNOWN_CODES
-    )
-
-
 def _code(row: Mapping[str, str], group: str) -> int:
     text = row.get(f"{group}_nccis", "")
     return int(text) if text.isdigit() else 0
@@ -98,17 +93,9 @@ def _latest(row: Mapping[str, str], current: str) -> str | None:
     """The most recent group with a known destination, up to the current one."""
     keys = [g for g, _ in GROUPS]
     for g in reversed(keys[: keys.index(current) + 1]):
-        if _has(row, g):
+        if has_destination(row, g):
             return g
     return None
-
-
-def _after(at: str, since: datetime) -> bool:
-    try:
-        when = datetime.fromisoformat(at)
-    except ValueError:
-        return False
-    return (when if when.tzinfo else when.replace(tzinfo=since.tzinfo)) >= since
 
 
 def _campaign(key: str) -> str:

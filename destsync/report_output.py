@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 
 from destsync.errors import ReportError
+from destsync.normalize import is_formula_like
 from destsync.report import (
     MEASURE_GROUPS,
     NOT_KNOWN,
@@ -27,13 +28,12 @@ from destsync.report import (
 )
 
 TEMPLATE = "report.html.j2"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(value: str) -> str:
     """A value a spreadsheet will not run: text starting like a formula gets a leading
     apostrophe (OWASP's advice for CSV injection). Counts and our labels never do."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
+    return f"'{value}" if is_formula_like(value) else value
 
 
 def csv_text(tables: Sequence[Table], names: Mapping[str, str]) -> str:
