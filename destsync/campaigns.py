@@ -126,12 +126,10 @@ def plan_campaigns(campaigns: Iterable[Campaign], aud: Audience, now: datetime) 
         except ValueError:
             continue  # a row someone typed into the hidden tab: not ours to act on
         by_prefix.setdefault(f"{name}/{cycle}/{ref}", {})[n] = entry
-    planned: set[str] = set()
     for c in campaigns:
         for person in _people(c, aud, today):
             done = by_prefix.get(f"{c.key}/{person.cycle}/{person.ref}", {})
             _plan_person(c, person, done, today, out)
-            planned.add(f"{c.key}/{person.cycle}/{person.ref}")
     due_keys = {m.key for m in out.due}
     for entry in aud.ledger.values():
         if entry.state == "pending" and entry.key not in due_keys:

@@ -101,7 +101,7 @@ class TableReader:
     def keys(self) -> list[str]:
         return list(self._data)
 
-    def done(self, allowed: list[str] | None = None) -> None:
+    def done(self) -> None:
         """Reject keys nobody read: a typo must not be silently ignored."""
         for key in self._data:
             if key not in self._seen:

@@ -19,7 +19,7 @@ answered or withdrew meanwhile) is resolved the same way: *sent* if it went, els
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -58,7 +58,6 @@ def send_all(
     mailer: Mailer,
     now: datetime,
     batch: int = 25,
-    on_sent: Callable[[], None] = lambda: None,
 ) -> SendReport:
     report = SendReport()
     at = now.isoformat(timespec="seconds")
@@ -95,7 +94,6 @@ def send_all(
                 continue
             record(m.key, m.ref, m.campaign, "sent", mid)
             report.sent[m.campaign] += 1
-            on_sent()
     except MailError:
         # Keep what is known: everything recorded so far is certain, the rest stays
         # pending and is checked with the mailer on the next run.

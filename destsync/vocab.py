@@ -361,11 +361,6 @@ _ENTRY_RE = re.compile(r"\bentry\b|\be[1-3]\b")
 _NUMBERED_RE = re.compile(r"\b(?:l|lvl|level|rqf|nvq)\s*([1-8])\b")
 
 
-def level_by_key(key: str) -> Level | None:
-    """The RQF level with this exact key, or None."""
-    return next((level for level in LEVELS if level.key == key), None)
-
-
 _PHRASES_LONGEST_FIRST = sorted(
     ((_norm(p), rank) for rank, group in LEVEL_PHRASES.items() for p in group),
     key=lambda item: -len(item[0]),

@@ -47,9 +47,7 @@ AMBIGUOUS_TRIES = 5
 class Seen:
     """What the last read saw, needed to place the next write."""
 
-    header: list[str] = field(default_factory=list)
     ref_col: int = 1
-    last_row: int = 1  # last Tracker row holding a Ref
     state_rows: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict)
     state_end: dict[str, int] = field(default_factory=dict)  # last used row per state tab
     known_submitted: list[str] = field(default_factory=list)
@@ -87,7 +85,6 @@ class GoogleSheetsTracker:
         snap = TrackerSnapshot()
         header = tracker[0] if tracker else []
         index = layout.index_headers(header, self.headers, self.api.label, layout.TRACKER)
-        seen.header = [layout.canonical(h).strip() for h in header]
         cols = {key: index[h] for key, h in self.headers.items() if h in index}
         seen.ref_col = cols["ref"]
         where: dict[str, int] = {}
@@ -96,7 +93,6 @@ class GoogleSheetsTracker:
             if not ref:
                 continue  # a row staff added by hand without a Ref is theirs alone
             layout.claim_ref(where, ref, r)
-            seen.last_row = r
             snap.rows[ref] = {
                 k: layout.canonical_text(cell(row, c), COLUMN_BY_KEY[k].kind)
                 for k, c in cols.items()
@@ -148,7 +144,7 @@ class GoogleSheetsTracker:
         index = layout.index_headers(fresh.header, self.headers, self.api.label, layout.TRACKER)
         col = {key: index[h] for key, h in self.headers.items() if h in index}
         changes, late = self._verify(plan.changes, fresh, col)
-        structural, n_new = self._structural(plan, grid, fresh, col)
+        structural = self._structural(plan, grid, fresh, col)
         data: list[dict[str, Any]] = []
         for ref, cells in _by_ref(changes).items():
             width = max(c for c, _ in cells)
@@ -177,7 +173,6 @@ class GoogleSheetsTracker:
         elif grow:
             self._grow(grow)
         self.api.update_by_filter(data)
-        seen.last_row = max(seen.last_row, fresh.last_row + n_new)
         seen.known_submitted += [r.submitted for r in plan.responses]
 
     def record_ledger(self, entries: Iterable[LedgerEntry]) -> None:
@@ -233,7 +228,7 @@ class GoogleSheetsTracker:
 
     def _structural(
         self, plan: Plan, grid: _Grid, fresh: Fresh, col: dict[str, int]
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> list[dict[str, Any]]:
         """batchUpdate requests: anchor the Ref column and unanchored rows, add new rows."""
         sid = grid.sheet_ids[layout.TRACKER]
         reqs: list[dict[str, Any]] = []
@@ -267,7 +262,7 @@ class GoogleSheetsTracker:
                                                    "columnIndex": 0},
                                          "rows": rows, "fields": "userEnteredValue"}})
             grid.rows[layout.TRACKER] += n
-        return reqs, n
+        return reqs
 
     def _batch_update_once(self, reqs: list[dict[str, Any]], grid: _Grid, run_id: str) -> None:
         """batchUpdate adds rows, so a blind retry could add them twice. It carries a

@@ -14,8 +14,7 @@ who knows how to check, decides.
 Two hooks put the policy under the SDKs, so no caller writes a loop of its own:
 ``RetryingSession`` (a requests session, for gspread) and ``RetryingHttp`` (an httplib2
 look-alike, for google-api-python-client). Both also count calls by API and method and
-send requests to the emulator when ``WORKSPACE_EMULATOR_HOST`` is set. ``call`` wraps any
-other callable in the same policy.
+send requests to the emulator when ``WORKSPACE_EMULATOR_HOST`` is set.
 """
 
 from __future__ import annotations
@@ -194,32 +193,6 @@ def run(
             )
         log.warning("%s answered %s; retry %d in %.1f s", label, detail, tries, wait)
         policy.sleep(wait)
-
-
-def call(
-    policy: RetryPolicy,
-    label: str,
-    fn: Callable[[], T],
-    status_of: Callable[[BaseException], int | None],
-) -> T:
-    """Retry a callable that raises on failure (e.g. an SDK's ``execute``). ``status_of``
-    maps an exception to its HTTP status, or None when it is not an HTTP error."""
-
-    def attempt() -> tuple[T | None, BaseException | None]:
-        try:
-            return fn(), None
-        except Exception as exc:
-            if status_of(exc) is None:
-                raise
-            return None, exc
-
-    def outcome(r: tuple[T | None, BaseException | None]) -> Outcome:
-        return Outcome(status_of(r[1]) or 200) if r[1] is not None else Outcome(200)
-
-    value, error = run(policy, label, attempt, outcome)
-    if error is not None:
-        raise error
-    return value  # type: ignore[return-value]
 
 
 # -- naming calls: URL -> "api.method", from the bundled discovery documents --------------

@@ -23,11 +23,10 @@ from destsync.layout import (
     canonical,
     dropdown_lists,
 )
-from destsync.model import COLUMNS
 
 __all__ = [
     "LOG", "RETURNS", "REVIEW", "STATE_TABS", "TRACKER", "VISIBLE_TABS", "add_dropdowns",
-    "canonical", "default_headers", "ensure_tabs", "set_value", "style_header",
+    "canonical", "ensure_tabs", "set_value", "style_header",
 ]
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -101,7 +100,3 @@ def add_dropdowns(ws: Worksheet, header_index: dict[str, int], headers: dict[str
         letter = get_column_letter(col)
         dv.add(f"{letter}2:{letter}5000")
         ws.add_data_validation(dv)
-
-
-def default_headers() -> list[str]:
-    return [c.header for c in COLUMNS]
