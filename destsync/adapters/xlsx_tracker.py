@@ -37,6 +37,10 @@ class XlsxTracker:
         self.path = path
         self.headers = dict(headers)  # column key -> header text
         self._stamp: tuple[int, int] | None = None
+        self._tracker_headers = [self.headers[c] for c in COLUMN_BY_KEY]
+        # The workbook as last saved by this run. The sends record the ledger every few
+        # messages; loading a 2,000-row workbook again for each batch cost seconds apiece.
+        self._saved: Workbook | None = None
 
     # -- reading ------------------------------------------------------------------------
     def _load(self, read_only: bool = False) -> Workbook:
@@ -53,7 +57,7 @@ class XlsxTracker:
             return wb
         except FileNotFoundError:
             wb = Workbook()
-            L.ensure_tabs(wb, [self.headers[c] for c in COLUMN_BY_KEY])
+            L.ensure_tabs(wb, self._tracker_headers)
             return wb
         except PermissionError:
             # Not a damaged file: the old hint ("move it aside so destsync creates a new
@@ -82,6 +86,7 @@ class XlsxTracker:
 
     def read(self) -> TrackerSnapshot:
         self._stamp = self._file_stamp()
+        self._saved = None
         wb = self._load(read_only=True)
         try:
             return self._snapshot(wb)
@@ -152,7 +157,6 @@ class XlsxTracker:
     # -- writing ------------------------------------------------------------------------
     def apply(self, plan: Plan, run_id: str) -> None:
         wb = self._open_for_write()
-        L.ensure_tabs(wb, [self.headers[c] for c in COLUMN_BY_KEY])
         ws = wb[L.TRACKER]
         index = self.header_index(ws)
         ref_col = index[self.headers["ref"]]
@@ -183,12 +187,8 @@ class XlsxTracker:
 
     def record_ledger(self, entries: Iterable[LedgerEntry]) -> None:
         wb = self._open_for_write()
-        L.ensure_tabs(wb, [self.headers[c] for c in COLUMN_BY_KEY])
-        self._merge_ledger(wb, list(entries))
-        self._save(wb)
-
-    def _merge_ledger(self, wb: Workbook, entries: list[LedgerEntry]) -> None:
         self._merge_state(wb, "_destsync_ledger", 1, layout.ledger_rows(entries))
+        self._save(wb)
 
     def _merge_state(
         self, wb: Workbook, tab: str, key_len: int, updates: dict[tuple[str, ...], list[str]]
@@ -233,7 +233,12 @@ class XlsxTracker:
                 f"tracker {self.path.name} changed on disk while destsync was running",
                 "nothing was written; run the sync again (close the file in Excel first)",
             )
-        return self._load()
+        # Taken, not shared: a write that fails half-way must not leave its edits in the
+        # workbook the next write starts from. The file is unchanged since our save.
+        wb, self._saved = self._saved, None
+        wb = wb or self._load()
+        L.ensure_tabs(wb, self._tracker_headers)
+        return wb
 
     def _save(self, wb: Workbook) -> None:
         tmp = ""
@@ -272,6 +277,7 @@ class XlsxTracker:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp)
         self._stamp = self._file_stamp()
+        self._saved = wb
 
     def setup(self) -> bool:
         """Create the workbook with every tab, or add missing tabs. True if it changed."""
@@ -279,7 +285,7 @@ class XlsxTracker:
         self._stamp = self._file_stamp()
         wb = self._load()
         before = list(wb.sheetnames)
-        L.ensure_tabs(wb, [self.headers[c] for c in COLUMN_BY_KEY])
+        L.ensure_tabs(wb, self._tracker_headers)
         index = self.header_index(wb[L.TRACKER])
         L.add_dropdowns(wb[L.TRACKER], index, self.headers)
         if existed and wb.sheetnames == before:
