@@ -11,6 +11,7 @@ is hidden (complementary suppression) until no row or column has exactly one.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -139,16 +140,17 @@ def build_tables(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
     for year in sorted(by_year, reverse=True):
         if years is not None and year not in years:
             continue
+        cohort_rows = by_year[year]
         for group, _ in GROUPS:
-            cohort_rows = by_year[year]
-            if not any(measure_group(r, group) != NOT_KNOWN
-                       for rows in cohort_rows.values() for r in rows):
+            # Each row classified once (a typed label may need a fuzzy match).
+            tally = {code: Counter(measure_group(r, group) for r in cohort_rows[code])
+                     for code in academies}
+            if not any(n for t in tally.values() for g, n in t.items() if g != NOT_KNOWN):
                 continue  # nothing recorded yet at this checkpoint: no table of blanks
             counts: dict[tuple[str, str], int] = {}
             for g in MEASURE_GROUPS:
                 for code in academies:
-                    counts[(g, code)] = sum(
-                        1 for r in cohort_rows[code] if measure_group(r, group) == g)
+                    counts[(g, code)] = tally[code][g]
                 counts[(g, TRUST)] = sum(counts[(g, code)] for code in academies)
             cohorts = {code: len(cohort_rows[code]) for code in academies}
             cohorts[TRUST] = sum(cohorts.values())

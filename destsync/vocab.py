@@ -243,6 +243,7 @@ def _destination_index() -> dict[str, DestinationType]:
 
 _DESTINATION_INDEX = _destination_index()
 _OTHER = next(d for d in DESTINATION_TYPES if d.key == "other")
+_FUZZY_CHOICES = [name for name in _DESTINATION_INDEX if len(name) >= _FUZZY_MIN_LEN]
 
 
 def destination_by_key(key: str) -> DestinationType | None:
@@ -267,8 +268,8 @@ def parse_destination(text: str) -> DestinationType | None:
         return _OTHER
     if len(norm) < _FUZZY_MIN_LEN:
         return None
-    choices = [name for name in _DESTINATION_INDEX if len(name) >= _FUZZY_MIN_LEN]
-    ranked = process.extract(norm, choices, scorer=fuzz.ratio, limit=len(choices))
+    ranked = process.extract(norm, _FUZZY_CHOICES, scorer=fuzz.ratio,
+                             limit=len(_FUZZY_CHOICES))
     best_name, best_score, _ = ranked[0]
     if best_score < _FUZZY_THRESHOLD:
         return None
