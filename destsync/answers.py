@@ -36,7 +36,7 @@ class ParsedResponse:
         return bool(self.group_values.get("destination"))
 
 
-CONTACT_FIELDS = ("email", "phone")
+CONTACT_KEYS = ("email", "phone")  # contact details: kept only with consent
 
 
 # Answers that speak for a checkpoint: a reply with any of them, even unreadable, is a
@@ -72,7 +72,7 @@ def parse_response(raw: RawResponse, today: date, tz: tzinfo | None = None) -> P
         # A student who said no: their contact details are not kept anywhere, so a
         # malformed one must not reach the Review tab either (it would quote it).
         p.email = p.phone = ""
-        p.problems = [(f, why) for f, why in p.problems if f not in CONTACT_FIELDS]
+        p.problems = [(f, why) for f, why in p.problems if f not in CONTACT_KEYS]
 
     g = p.group_values
     dest_text = n.clean_text(a.get("destination", ""))

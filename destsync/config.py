@@ -25,7 +25,7 @@ from destsync.mailconfig import (
     parse_campaigns,
     parse_mail,
 )
-from destsync.model import COLUMN_BY_KEY, FORM_FIELDS
+from destsync.model import COLUMN_BY_KEY, FORM_FIELDS, GROUPS
 
 DEFAULT_QUESTIONS: dict[str, str] = {
     "reference": "Your reference (filled in for you - please leave it as it is)",
@@ -259,7 +259,7 @@ def _google(t: TableReader, file: Path) -> GoogleSettings:
 
 def _checkpoints(root: TableReader) -> tuple[Checkpoint, ...]:
     out = []
-    groups = {"intended", "actual", "year1", "year2", "year3"}
+    groups = {key for key, _ in GROUPS}
     for t in root.tables("checkpoints"):
         key, label, group = t.text("key"), t.text("label"), t.text("group")
         if group not in groups:

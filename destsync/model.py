@@ -88,6 +88,11 @@ def _columns() -> tuple[Column, ...]:
 
 COLUMNS: tuple[Column, ...] = _columns()
 COLUMN_BY_KEY: Mapping[str, Column] = {c.key: c for c in COLUMNS}
+def header_of(key: str) -> str:
+    """A column key's default header (the key itself for a key that is not a column)."""
+    return COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else key
+
+
 # Columns whose absence makes a sync unsafe: without them rows or merges cannot be found.
 # Contact status is staff's, but it carries "Do not contact" and "Consent withdrawn": read
 # as blank after a rename, it would let destsync email a student who asked it not to.

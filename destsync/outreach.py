@@ -24,7 +24,7 @@ from destsync.campaigns import (
 from destsync.config import Academy, Config
 from destsync.digest import build_digest
 from destsync.model import RawResponse, RosterEntry, TrackerSnapshot
-from destsync.plan import OutgoingMessage, Plan
+from destsync.plan import OutgoingMessage, Plan, after_rows
 from destsync.reconcile import PlanContext, plan_sync
 from destsync.render import Renderer, campaign_context, sample_context, stop_context
 from destsync.sending import pending_entries
@@ -39,16 +39,6 @@ class Staged:
     rows: dict[str, dict[str, str]]
     roster: Sequence[RosterEntry] = ()
     recovering: set[str] = field(default_factory=set)
-
-
-def after_rows(snap: TrackerSnapshot, plan: Plan) -> dict[str, dict[str, str]]:
-    """The tracker as it will be once ``plan`` is applied."""
-    rows = {ref: dict(row) for ref, row in snap.rows.items()}
-    for r in plan.new_rows:
-        rows[r.ref] = dict(r.values)
-    for c in plan.changes:
-        rows.setdefault(c.ref, {})[c.column] = c.new
-    return rows
 
 
 def stage(

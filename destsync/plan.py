@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from destsync.model import COLUMN_BY_KEY, LedgerEntry, ResponseRecord
+from destsync.model import LedgerEntry, ResponseRecord, TrackerSnapshot, header_of
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class Plan:
         for r in self.new_rows:
             out.append(f"  + new row {r.ref} ({r.source})")
         for c in self.changes:
-            header = COLUMN_BY_KEY[c.column].header if c.column in COLUMN_BY_KEY else c.column
+            header = header_of(c.column)
             out.append(
                 f"  ~ {c.ref} {header}: {_shown(c.column, c.old)!r} -> {_shown(c.column, c.new)!r}"
             )
@@ -171,3 +171,13 @@ def _shown(column: str, value: str) -> str:
     if column in PERSONAL_COLUMNS and value:
         return "(personal data)"
     return value
+
+
+def after_rows(snap: TrackerSnapshot, plan: Plan) -> dict[str, dict[str, str]]:
+    """The tracker as it will be once ``plan`` is applied."""
+    rows = {ref: dict(row) for ref, row in snap.rows.items()}
+    for r in plan.new_rows:
+        rows[r.ref] = dict(r.values)
+    for c in plan.changes:
+        rows.setdefault(c.ref, {})[c.column] = c.new
+    return rows

@@ -15,20 +15,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from destsync.answers import ParsedResponse, parse_response
+from destsync.answers import CONTACT_KEYS, ParsedResponse, parse_response
 from destsync.calendar import AcademicCalendar, Checkpoint
 from destsync.matching import Matcher
 from destsync.model import (
-    COLUMN_BY_KEY,
     RawResponse,
     ResponseRecord,
     RosterEntry,
     TrackerSnapshot,
+    header_of,
 )
 from destsync.normalize import clean_text, shown_contact
-from destsync.plan import CellChange, Freeze, LogEntry, NewRow, Plan, ReviewItem
+from destsync.plan import CellChange, Freeze, LogEntry, NewRow, Plan, ReviewItem, after_rows
 
-CONTACT_KEYS = ("email", "phone")
 # Once the tracking period and its grace are over, every way to reach the student or
 # their family goes (DOMAIN.md, retention); the anonymisable rest of the row stays.
 RETENTION_KEYS = (*CONTACT_KEYS, "parent_email")
@@ -463,7 +462,7 @@ class _Planner:
             self.plan.log.append(LogEntry(
                 ref, col, shown_contact(col, theirs), shown_contact(col, ours), src, ""))
             return
-        header = COLUMN_BY_KEY[col].header if col in COLUMN_BY_KEY else col
+        header = header_of(col)
         self._add_review(
             ReviewItem(
                 conflict_key(ref, col, ours),
@@ -481,11 +480,7 @@ class _Planner:
 
     # -- returns ------------------------------------------------------------------------
     def _freeze(self) -> None:
-        after = {ref: dict(row) for ref, row in self.known_rows.items()}
-        for r in self.plan.new_rows:
-            after[r.ref] = dict(r.values)
-        for c in self.plan.changes:
-            after[c.ref][c.column] = c.new
+        after = after_rows(self.snap, self.plan)
         cohorts: dict[int, list[str]] = {}
         for ref, row in after.items():
             y = row.get("leaving_year", "")

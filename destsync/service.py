@@ -33,17 +33,8 @@ class RunResult:
         self.emails_sent += report.total_sent
 
     def summary(self) -> dict[str, Any]:
-        total: dict[str, Any] = {
-            "run_id": self.run_id,
-            "responses_read": 0,
-            "rows_added": 0,
-            "cells_updated": 0,
-            "conflicts": 0,
-            "review_items": 0,
-            "returns_frozen": 0,
-            "emails_due": 0,
-            "emails_deferred": 0,
-        }
+        # The plan's own counts, summed: an empty plan names them, so the two never drift.
+        total: dict[str, Any] = {"run_id": self.run_id, **Plan(now="").summary()}
         for plan in self.plans.values():
             for key, value in plan.summary().items():
                 total[key] += value

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from destsync import layout
-from destsync.model import COLUMN_BY_KEY, RawResponse, TrackerSnapshot
+from destsync.model import RawResponse, TrackerSnapshot, header_of
 
 VISIBLE = (layout.REVIEW, layout.LOG, layout.RETURNS)
 
@@ -47,7 +47,7 @@ def collect(
         "academy": academy,
         "generated_at": generated_at,
         "tracker_row": {
-            headers.get(k, COLUMN_BY_KEY[k].header if k in COLUMN_BY_KEY else k): v
+            headers.get(k, header_of(k)): v
             for k, v in row.items() if v
         },
         "form_a_responses": answers,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from destsync import layout
 from destsync.adapters import google_sheets_api as api
 from destsync.errors import TrackerError
-from destsync.model import COLUMN_BY_KEY
+from destsync.model import header_of
 from destsync.normalize import shown_contact
 from destsync.plan import CellChange, LogEntry, Plan, ReviewItem
 from destsync.reconcile import conflict_key
@@ -37,7 +37,7 @@ class Late:
 
     def drop(self, ch: CellChange, now: str, action: str) -> None:
         self.cells.add((ch.ref, ch.column))
-        header = COLUMN_BY_KEY[ch.column].header if ch.column in COLUMN_BY_KEY else ch.column
+        header = header_of(ch.column)
         self.review.append(ReviewItem(
             conflict_key(ch.ref, ch.column, ch.new), "Conflict", ch.ref,
             ch.source if ch.source != "roster" else "", "", header,
