@@ -153,17 +153,15 @@ class GoogleSheetsTracker:
                 values[c - 1] = v
             data.append({"dataFilter": api.row_lookup(ref), "majorDimension": "ROWS",
                          "values": [values]})
-        appended = layout.appended_rows(without(plan, late), run_id, self.headers)
-        appended[layout.REVIEW] += [layout.review_row(i, plan.now) for i in late.review]
-        appended[layout.LOG] += [layout.log_row(e, plan.now, run_id, self.headers)
-                                 for e in late.log]
+        written = without(plan, late)
+        appended = layout.appended_rows(written, run_id, self.headers)
         growth: dict[str, int] = {}
         for tab, rows in appended.items():
             if rows:
                 start = fresh.ends[tab] + 1
                 data.append(_block(tab, start, rows))
                 growth[tab] = start + len(rows) - 1
-        state = layout.state_updates(without(plan, late))
+        state = layout.state_updates(written)
         state["_destsync_meta"] = self._meta_rows(plan)
         data += self._state_data(state, growth)
         grow = self._growth(grid, growth)

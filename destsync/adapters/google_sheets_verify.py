@@ -9,7 +9,7 @@ person's edit made during the run is never overwritten and the form's value is n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from destsync import layout
@@ -47,15 +47,15 @@ class Late:
 
 
 def without(plan: Plan, late: Late) -> Plan:
-    """The plan minus the cells dropped at write time: their merge base must not move."""
+    """The plan as it can be written: minus the cells dropped at write time (their merge
+    base must not move), plus the Review and Change log rows that say why."""
     if not late.cells:
         return plan
-    return Plan(
-        now=plan.now, changes=plan.changes, new_rows=plan.new_rows, review=plan.review,
-        log=[e for e in plan.log if (e.ref, e.field) not in late.cells],
+    return replace(
+        plan,
+        review=[*plan.review, *late.review],
+        log=[*(e for e in plan.log if (e.ref, e.field) not in late.cells), *late.log],
         base_updates={k: v for k, v in plan.base_updates.items() if k not in late.cells},
-        responses=plan.responses, freezes=plan.freezes, messages=plan.messages,
-        deferred=plan.deferred, ledger=plan.ledger, responses_read=plan.responses_read,
     )
 
 
