@@ -26,7 +26,13 @@ from destsync.digest import build_digest
 from destsync.model import RawResponse, RosterEntry, TrackerSnapshot
 from destsync.plan import OutgoingMessage, Plan, after_rows
 from destsync.reconcile import PlanContext, plan_sync
-from destsync.render import Renderer, campaign_context, sample_context, stop_context
+from destsync.render import (
+    SAMPLE_REF,
+    Renderer,
+    campaign_context,
+    sample_context,
+    stop_context,
+)
 from destsync.sending import pending_entries
 
 
@@ -112,12 +118,13 @@ def message_context(cfg: Config, academy: Academy, row: Mapping[str, str], ref: 
 def check_templates(cfg: Config, renderer: Renderer) -> int:
     """Render every campaign's templates against invented data; TemplateError stops the
     run before anything is read, written or sent."""
-    total = 0
-    for a in cfg.academies:
-        sample = sample_context(a.name, a.careers_email, cfg.trust_name,
-                                prefill_link(cfg.responder_url, cfg.reference_entry, "OAK-0001"))
-        total += renderer.check(cfg.campaigns, sample)
-    return total
+    return sum(renderer.check(cfg.campaigns, sample_for(cfg, a)) for a in cfg.academies)
+
+
+def sample_for(cfg: Config, academy: Academy) -> dict[str, Any]:
+    """Invented data, as an academy's letters would show it (render.SAMPLE_REF's link)."""
+    link = prefill_link(cfg.responder_url, cfg.reference_entry, SAMPLE_REF)
+    return sample_context(academy.name, academy.careers_email, cfg.trust_name, link)
 
 
 def _unrendered(m: DueMessage) -> OutgoingMessage:

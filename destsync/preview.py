@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from destsync import bootstrap
-from destsync.campaigns import prefill_link
 from destsync.config import Config
 from destsync.digest import build_digest
 from destsync.errors import ConfigError, InputError
-from destsync.outreach import message_context
-from destsync.render import Renderer, campaign_context, html_page, sample_context
+from destsync.outreach import message_context, sample_for
+from destsync.render import Renderer, campaign_context, html_page
 
 
 def render_preview(
@@ -27,9 +26,14 @@ def render_preview(
     ctx = None
     where = "sample data"
     if ref is None:
-        a = cfg.academies[0]
-        link = prefill_link(cfg.responder_url, cfg.reference_entry, "OAK-0001")
-        ctx = sample_context(a.name, a.careers_email, cfg.trust_name, link)
+        ctx = sample_for(cfg, cfg.academies[0])
+    elif c.audience == "staff" and ref not in (codes := [a.code for a in cfg.academies]):
+        # The digest is per academy; a student's Ref used to fail as a template error
+        # ("'digest' is undefined"), blaming a template that is fine.
+        raise InputError(
+            f"{key} goes to staff, so --ref takes an academy code, not {ref!r}",
+            f"use --ref {codes[0]} (one of {', '.join(codes)}), or leave out --ref",
+        )
     else:
         for a in cfg.academies:
             snap = bootstrap.build(cfg, a).tracker.read()

@@ -131,12 +131,16 @@ def stop_context(careers_email: str, ref: str, school: str) -> dict[str, str]:
     }
 
 
+# The Ref the invented student in sample data carries (and its prefilled link).
+SAMPLE_REF = "OAK-0001"
+
+
 def sample_context(school: str, careers_email: str, trust: str, form_url: str) -> dict[str, Any]:
     """Invented data that exercises the awkward cases: accents, an apostrophe, a
     non-Latin script, markup and a line break in a value."""
     from destsync.digest import sample_digest
 
-    ref = "OAK-0001"
+    ref = SAMPLE_REF
     return {
         "school": {"name": school, "careers_email": careers_email},
         "trust": {"name": trust},
