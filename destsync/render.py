@@ -35,16 +35,23 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def environment(folder: Path, *, html: bool, keep_trailing_newline: bool = True,
+                ) -> jinja2.Environment:
+    """Every template destsync renders: a missing name is an error, never a blank, and
+    HTML is autoescaped (names come from students and from a config people edit)."""
+    # Plain text is not HTML: escaping would turn O'Rourke into O&#39;Rourke.
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=html,  # noqa: S701 - on for every HTML template; text is not HTML
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=keep_trailing_newline,
+    )
+
+
 class Renderer:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        loader = jinja2.FileSystemLoader(str(folder))
-        common: dict[str, Any] = dict(
-            loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
-        )
-        self._html = jinja2.Environment(autoescape=True, **common)
-        # Plain text is not HTML: escaping would turn O'Rourke into O&#39;Rourke.
-        self._text = jinja2.Environment(autoescape=False, **common)  # noqa: S701
+        self._html = environment(folder, html=True)
+        self._text = environment(folder, html=False)
         self._subjects: dict[str, jinja2.Template] = {}
 
     def render(

@@ -18,6 +18,7 @@ import jinja2
 
 from destsync.errors import ReportError
 from destsync.normalize import is_formula_like
+from destsync.render import environment
 from destsync.report import (
     MEASURE_GROUPS,
     NOT_KNOWN,
@@ -101,11 +102,7 @@ def chart_png(tables: Sequence[Table]) -> bytes | None:
 
 def render_html(templates: Path, trust: str, tables: Sequence[Table],
                 names: Mapping[str, str], chart: bytes | None, today: date) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
-        autoescape=True,  # academy and trust names come from a config people edit
-        undefined=jinja2.StrictUndefined,
-    )
+    env = environment(templates, html=True, keep_trailing_newline=False)
     try:
         template = env.get_template(TEMPLATE)
         return template.render(
