@@ -17,6 +17,7 @@ from typing import Any
 from destsync import vocab
 from destsync.errors import MissingColumn, TrackerError
 from destsync.model import (
+    COLUMN_BY_KEY,
     CONTACT_STATUSES,
     GROUPS,
     LOG_HEADERS,
@@ -26,6 +27,7 @@ from destsync.model import (
     VALIDATED_BY,
     YES_NO,
     LedgerEntry,
+    TrackerSnapshot,
 )
 from destsync.plan import Freeze, LogEntry, Plan, ReviewItem
 
@@ -126,6 +128,33 @@ def rows_by_header(block: Sequence[Sequence[Any]]) -> list[dict[str, str]]:
         if any(values.values()):
             out.append(values)
     return out
+
+
+def cell(row: Sequence[Any], col: int) -> Any:
+    """The value in 1-based column ``col``; None past the end of a short row."""
+    return row[col - 1] if 0 < col <= len(row) else None
+
+
+def read_tracker_rows(
+    header: Sequence[Any], rows: Iterable[Sequence[Any]], headers: Mapping[str, str],
+    where: str, snap: TrackerSnapshot,
+) -> dict[str, int]:
+    """The Tracker tab's rows into ``snap.rows`` by Ref, as both backends read them;
+    returns column key -> 1-based column. Row 1 is the header."""
+    index = index_headers(header, headers, where, TRACKER)
+    cols = {key: index[h] for key, h in headers.items() if h in index}
+    seen_at: dict[str, int] = {}
+    for r, row in enumerate(rows, start=2):
+        ref = canonical(cell(row, cols["ref"])).strip()
+        if not ref:
+            continue  # a row staff added by hand without a Ref is theirs alone
+        claim_ref(seen_at, ref, r)
+        # A date typed as text ("01/09/2026") reads as that date, so it is not mistaken
+        # for a staff edit of a different value.
+        snap.rows[ref] = {
+            k: canonical_text(cell(row, c), COLUMN_BY_KEY[k].kind) for k, c in cols.items()
+        }
+    return cols
 
 
 def claim_ref(where: dict[str, int], ref: str, row: int) -> None:

@@ -32,9 +32,10 @@ from typing import Any
 
 from destsync import layout
 from destsync.adapters import google_sheets_api as api
-from destsync.adapters.google_sheets_verify import Fresh, Late, cell, without
+from destsync.adapters.google_sheets_verify import Fresh, Late, without
 from destsync.adapters.retry import AmbiguousWrite, RetryPolicy
 from destsync.errors import TrackerError
+from destsync.layout import cell
 from destsync.model import COLUMN_BY_KEY, LedgerEntry, ResponseRecord, TrackerSnapshot
 from destsync.plan import CellChange, Plan
 
@@ -84,19 +85,8 @@ class GoogleSheetsTracker:
         seen = Seen()
         snap = TrackerSnapshot()
         header = tracker[0] if tracker else []
-        index = layout.index_headers(header, self.headers, self.api.label, layout.TRACKER)
-        cols = {key: index[h] for key, h in self.headers.items() if h in index}
+        cols = layout.read_tracker_rows(header, tracker[1:], self.headers, self.api.label, snap)
         seen.ref_col = cols["ref"]
-        where: dict[str, int] = {}
-        for r, row in enumerate(tracker[1:], start=2):
-            ref = layout.canonical(cell(row, seen.ref_col)).strip()
-            if not ref:
-                continue  # a row staff added by hand without a Ref is theirs alone
-            layout.claim_ref(where, ref, r)
-            snap.rows[ref] = {
-                k: layout.canonical_text(cell(row, c), COLUMN_BY_KEY[k].kind)
-                for k, c in cols.items()
-            }
         for row in review[1:]:
             if row and row[0] not in (None, ""):
                 snap.review_keys.add(str(row[0]))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from destsync import layout
 from destsync.adapters import google_sheets_api as api
 from destsync.errors import TrackerError
+from destsync.layout import cell
 from destsync.model import header_of
 from destsync.normalize import shown_contact
 from destsync.plan import CellChange, LogEntry, Plan, ReviewItem
@@ -146,9 +147,3 @@ class Fresh:
             for ref, r in unanchored.items():
                 rows[ref] = (by_row.get(r) or [[]])[0]
         return Fresh(header, rows, unanchored, anchored_col, last, ends, stale)
-
-
-def cell(row: list[Any], col: int) -> Any:
-    return row[col - 1] if 0 < col <= len(row) else None
-
-

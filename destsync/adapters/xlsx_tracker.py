@@ -101,22 +101,9 @@ class XlsxTracker:
                 f"rename the main tab back to {L.TRACKER!r}",
             )
         ws = wb[L.TRACKER]
-        index = self.header_index(ws)
-        cols = {key: index[h] for key, h in self.headers.items() if h in index}
-        ref_col = cols["ref"]
-        where: dict[str, int] = {}
-        for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-            ref = L.canonical(row[ref_col - 1] if len(row) >= ref_col else None).strip()
-            if not ref:
-                continue  # a row staff added by hand without a Ref is theirs alone
-            layout.claim_ref(where, ref, r)
-            # A date typed as text ("01/09/2026") reads as that date, as on Sheets, so it
-            # is not mistaken for a staff edit of a different value.
-            snap.rows[ref] = {
-                k: layout.canonical_text(row[c - 1] if len(row) >= c else None,
-                                         COLUMN_BY_KEY[k].kind)
-                for k, c in cols.items()
-            }
+        header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+        layout.read_tracker_rows(header, ws.iter_rows(min_row=2, values_only=True),
+                                 self.headers, self.path.name, snap)
         if L.REVIEW in wb.sheetnames:
             for row in wb[L.REVIEW].iter_rows(min_row=2, max_col=1, values_only=True):
                 if row and row[0]:
