@@ -114,14 +114,12 @@ class GoogleFormsSource:
         form_id: str,
         questions: Mapping[str, str],
         watermark: Callable[[], str] | None = None,
-        overlap: timedelta = OVERLAP,
     ) -> None:
         self._service_factory = service
         self._service: Any = None
         self.form_id = form_id
         self.questions = dict(questions)
         self.watermark = watermark
-        self.overlap = overlap
         self.what = f"form {form_id}"
 
     @property
@@ -139,7 +137,7 @@ class GoogleFormsSource:
         ids = question_ids(form, self.questions, self.what)
         params: dict[str, Any] = {"formId": self.form_id, "pageSize": PAGE_SIZE}
         if since is not None:
-            params["filter"] = f"timestamp >= {rfc3339(since - self.overlap)}"
+            params["filter"] = f"timestamp >= {rfc3339(since - OVERLAP)}"
         out: list[RawResponse] = []
         seen: set[tuple[str, str]] = set()
         token = ""

@@ -178,8 +178,7 @@ def setup_sheet(sheets: api.SheetsApi, headers: Mapping[str, str]) -> bool:
     marks = [m for m in info.get("developerMetadata", []) if m.get("metadataKey") == api.SETUP_KEY]
     if not any(m.get("metadataValue") == signature for m in marks):
         requests += _dropdowns(ids[layout.TRACKER], position, headers)
-        requests += [{"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
-            "metadataId": m["metadataId"]}}}} for m in marks]
+        requests += api.forget(marks)
         requests.append(api.meta(api.SETUP_KEY, signature, {"spreadsheet": True}))
     requests += _anchors(sheets, ids[layout.TRACKER], position[headers["ref"]], tracker_rows)
     if not requests:
@@ -266,9 +265,7 @@ def _anchors(
     anchored = {m.get("metadataValue") for m in found if m.get("metadataKey") == api.ANCHOR_KEY}
     out = []
     if not any(m.get("metadataKey") == api.COLUMN_KEY for m in found):
-        out.append(api.meta(api.COLUMN_KEY, "ref", {"dimensionRange": {
-            "sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": ref_index,
-            "endIndex": ref_index + 1}}))
+        out.append(api.ref_column_anchor(sheet_id, ref_index))
     for r, row in enumerate(rows[1:], start=1):
         ref = layout.canonical(row[ref_index] if ref_index < len(row) else None).strip()
         if ref and ref not in anchored:

@@ -221,9 +221,7 @@ class GoogleSheetsTracker:
         sid = grid.sheet_ids[layout.TRACKER]
         reqs: list[dict[str, Any]] = []
         if not fresh.ref_col_anchored:
-            c = col["ref"] - 1
-            reqs.append(api.meta(api.COLUMN_KEY, "ref", {"dimensionRange": {
-                "sheetId": sid, "dimension": "COLUMNS", "startIndex": c, "endIndex": c + 1}}))
+            reqs.append(api.ref_column_anchor(sid, col["ref"] - 1))
         for ref in fresh.stale:
             reqs.append({"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
                 "metadataKey": api.ANCHOR_KEY, "metadataValue": ref}}}})
@@ -259,7 +257,7 @@ class GoogleSheetsTracker:
         core = [*reqs, api.meta(api.MARK_KEY, mark, {"spreadsheet": True})]
         for attempt in range(AMBIGUOUS_TRIES):
             try:
-                reply = self.api.batch_update(_forget(grid.marks) + core)
+                reply = self.api.batch_update(api.forget(grid.marks) + core)
                 break
             except AmbiguousWrite:
                 if attempt == AMBIGUOUS_TRIES - 1:
@@ -331,15 +329,6 @@ class GoogleSheetsTracker:
                 self.api.batch_update(reqs)
             except AmbiguousWrite:
                 self.api.batch_update(reqs)
-
-
-def _forget(marks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Requests deleting earlier write markers, so they do not pile up."""
-    return [
-        {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
-            "metadataId": m["metadataId"]}}}}
-        for m in marks if "metadataId" in m
-    ]
 
 
 def _by_ref(changes: list[tuple[str, int, str]]) -> dict[str, list[tuple[int, str]]]:

@@ -98,6 +98,23 @@ def rows_location(sheet_id: int, start: int, end: int) -> dict[str, Any]:
                                "startIndex": start, "endIndex": end}}
 
 
+def ref_column_anchor(sheet_id: int, index0: int) -> dict[str, Any]:
+    """The request anchoring the Ref column (0-based ``index0``), so writes find it after
+    staff move columns."""
+    return meta(COLUMN_KEY, "ref", {"dimensionRange": {
+        "sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index0,
+        "endIndex": index0 + 1}})
+
+
+def forget(marks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Requests deleting developer metadata by id (earlier markers, so none pile up)."""
+    return [
+        {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
+            "metadataId": m["metadataId"]}}}}
+        for m in marks if "metadataId" in m
+    ]
+
+
 def text_cells(values: Sequence[str | None]) -> dict[str, Any]:
     """A RowData of text cells. stringValue is stored as typed, never parsed: a value that
     starts with '=' stays text (the updateCells twin of valueInputOption RAW)."""

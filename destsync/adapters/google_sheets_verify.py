@@ -77,12 +77,13 @@ class Fresh:
         refs = sorted({c.ref for c in plan.changes})
         t = api.quote(layout.TRACKER)
         letter = api.col_letter(seen.ref_col)
+        tab_ends = {f"{api.quote(tab)}!A:A": tab for tab in APPENDED_TABS}
         filters: list[dict[str, Any]] = [
             {"a1Range": f"{t}!1:1"},
             {"developerMetadataLookup": {"metadataKey": api.COLUMN_KEY, "metadataValue": "ref",
                                          "locationType": "COLUMN"}},
             {"a1Range": f"{t}!{letter}:{letter}"},
-            *[{"a1Range": f"{api.quote(tab)}!A:A"} for tab in APPENDED_TABS],
+            *[{"a1Range": a1r} for a1r in tab_ends],
             *[api.row_lookup(ref) for ref in refs],
         ]
         matched = tracker.api.batch_get_by_filter(filters)
@@ -109,10 +110,8 @@ class Fresh:
                     header = values[0] if values else []
                 elif a1r == f"{t}!{letter}:{letter}":
                     a1_ref_column = values
-                else:
-                    for tab in APPENDED_TABS:
-                        if a1r == f"{api.quote(tab)}!A:A":
-                            ends[tab] = max(len(values), 1)
+                elif a1r in tab_ends:
+                    ends[tab_ends[a1r]] = max(len(values), 1)
         if ref_column is None:
             # No anchored Ref column yet: trust the letter from the read only if the fresh
             # header still has Ref there; otherwise positions are unknowable now.
