@@ -8,7 +8,7 @@ the whole trust, because the mailbox's daily limit is shared by every academy.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,8 +43,11 @@ class Staged:
     plan: Plan
     camp: CampaignPlan
     rows: dict[str, dict[str, str]]
-    roster: Sequence[RosterEntry] = ()
-    recovering: set[str] = field(default_factory=set)
+
+    @property
+    def recovering(self) -> set[str]:
+        """Keys a crashed run left pending: the mailer is asked before they are sent."""
+        return {m.key for m in self.camp.due if m.recovering}
 
 
 def stage(
@@ -63,27 +66,24 @@ def stage(
                  for o in camp.outcomes for col, value in o.cells().items()]
         plan = plan_sync(snap, roster, responses, ctx, now, extra_wants=wants)
         rows = after_rows(snap, plan)
-    return Staged(academy, snap, plan, camp, rows, roster,
-                  {m.key for m in camp.due if m.recovering})
+    return Staged(academy, snap, plan, camp, rows)
 
 
 def allocate(cfg: Config, renderer: Renderer, staged: Sequence[Staged], now: datetime) -> None:
     """Apply the rolling 24-hour cap over the trust, render what goes now, and put the
     pending ledger entries into each plan (phase one of exactly-once)."""
     used = sent_since([s.snap.ledger for s in staged], now - timedelta(hours=24))
-    everything = [(s, m) for s in staged for m in s.camp.due]
-    go, later = apply_cap([m for _, m in everything], used, cfg.mail.daily_cap)
+    # The cap is the trust's (one mailbox); each plan then takes its share of both lists.
+    go, _ = apply_cap([m for s in staged for m in s.camp.due], used, cfg.mail.daily_cap)
     go_keys = {m.key for m in go}
     for s in staged:
-        mine = [m for m in s.camp.due if m.key in go_keys]
+        own = {m.key for m in s.camp.due}
+        mine = [m for m in go if m.key in own]  # in priority order
         deferred = [m for m in s.camp.due if m.key not in go_keys]
         s.plan.deferred = [_unrendered(m) for m in deferred]
-        messages = []
-        for m in sorted(mine, key=lambda m: m.sort_key):
-            messages.append(_render(cfg, renderer, s, m, len(mine), deferred, now))
-        s.plan.messages = messages
-        s.plan.ledger = pending_entries(messages, now, s.recovering)
-    del later  # each plan's ``deferred`` already holds its share
+        s.plan.messages = [_render(cfg, renderer, s, m, len(mine), deferred, now)
+                           for m in mine]
+        s.plan.ledger = pending_entries(s.plan.messages, now, s.recovering)
 
 
 def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
