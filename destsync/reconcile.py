@@ -157,25 +157,31 @@ class _Planner:
         """
         refs: dict[str, str] = {}
         pending = list(parsed_list)
+        rescan = True
         while pending:
-            still: list[ParsedResponse] = []
-            for p in pending:
-                ref = self._locate(p)
-                if ref is None:
-                    still.append(p)
+            if rescan:
+                still: list[ParsedResponse] = []
+                for p in pending:
+                    ref = self._locate(p)
+                    if ref is None:
+                        still.append(p)
+                        continue
+                    refs[p.raw.response_id] = ref
+                    if p.email and p.consent is not False:
+                        self.matcher.add_email(ref, p.email)
+                if len(still) < len(pending):
+                    pending = still
                     continue
-                refs[p.raw.response_id] = ref
-                if p.email and p.consent is not False:
-                    self.matcher.add_email(ref, p.email)
-            if len(still) < len(pending):
-                pending = still
-                continue
             # No progress: the earliest unplaced response gets its last chance (a new row
-            # or Review), and the rest are tried again against what that added.
+            # or Review), and the rest are tried again against what that added. Only a new
+            # row can let another response match; after a Review item a rescan would find
+            # nothing, and with many unmatched responses it made placing them quadratic.
             first, pending = pending[0], pending[1:]
+            rows_before = len(self.new_refs)
             ref = self._last_chance(first)
             if ref is not None:
                 refs[first.raw.response_id] = ref
+            rescan = len(self.new_refs) > rows_before
         return refs
 
     def _locate(self, p: ParsedResponse) -> str | None:
