@@ -14,7 +14,6 @@ COPY requirements.runtime.lock ./
 RUN pip install --no-deps -r requirements.runtime.lock
 COPY pyproject.toml README.md ./
 COPY destsync ./destsync
-COPY templates ./templates
 # Editable, so the bundled templates/ folder beside the package is found at run time.
 RUN pip install --no-deps -e . \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin destsync

@@ -20,7 +20,8 @@ MAIL_BACKENDS = ("outbox", "smtp", "gmail")
 # Who a campaign writes to. The audience decides which rows qualify, which tracker columns
 # count as "a response for this checkpoint" and how a cycle is named (see campaigns.py).
 AUDIENCES = ("alumni", "leavers", "parents", "staff")
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Inside the package, so an installed wheel carries them.
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent / "templates"
 _ANCHOR = re.compile(r"^(?:(\d\d)-(\d\d)|results_day(?:([+-])(\d{1,3}))?)$")
 
 

@@ -15,7 +15,7 @@ from destsync.cli import main
 from tests.e2e.conftest import School, expect_one_line_error
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "templates"
+TEMPLATES = ROOT / "destsync" / "templates"
 
 
 def one_line_error(code: int, out: str, err: str, *needles: str) -> str:

@@ -13,7 +13,7 @@ from tests.browser import Chromium, chromium_path
 ROOT = Path(__file__).resolve().parents[2]
 # The letters: every HTML template with a plain-text pair (report.html.j2 is a web page).
 TEMPLATES = sorted(
-    p.name[: -len(".html.j2")] for p in (ROOT / "templates").glob("*.html.j2")
+    p.name[: -len(".html.j2")] for p in (ROOT / "destsync" / "templates").glob("*.html.j2")
     if p.with_name(p.name.replace(".html.j2", ".txt.j2")).exists()
 )
 
@@ -36,7 +36,7 @@ def rendered(template: str, tmp_path: Path) -> Path:
                          "https://docs.google.com/forms/d/e/EXAMPLE/viewform"),
         "campaign": template, "attempt": 1, "attempts": 3, "final_attempt": False,
     }
-    subject, _, body = Renderer(ROOT / "templates").render(template, "A letter", ctx)
+    subject, _, body = Renderer(ROOT / "destsync" / "templates").render(template, "A letter", ctx)
     page = tmp_path / f"{template}.html"
     page.write_text(html_page(subject, body), encoding="utf-8")
     return page
@@ -57,7 +57,7 @@ def test_a_letter_reads_well_on_a_phone(
     text = browser.evaluate("document.body.innerText")
     # Accents, an apostrophe and a non-Latin script arrive intact; markup in a value is
     # shown as text, never obeyed.
-    source = (ROOT / "templates" / f"{template}.html.j2").read_text(encoding="utf-8")
+    source = (ROOT / "destsync" / "templates" / f"{template}.html.j2").read_text(encoding="utf-8")
     if "student.forename" in source:
         assert "Zoë Siobhán" in text
     if "student.surname" in source:

@@ -455,7 +455,7 @@ def test_no_key_material_is_tracked_in_the_repo() -> None:
 def test_sample_and_template_addresses_are_at_example_domains() -> None:
     address = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
     bad = []
-    for folder in ("config", "templates"):
+    for folder in ("config", "destsync/templates"):
         for path in (ROOT / folder).rglob("*"):
             if path.is_file():
                 for domain in address.findall(path.read_text(encoding="utf-8")):
