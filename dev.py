@@ -3,8 +3,8 @@
 
     python3 dev.py sync     # create .venv, install, run a sync on the bundled sample school
     python3 dev.py test     # create .venv, install, run the whole test suite
-    python3 dev.py check    # tests + ruff + mypy: every check CI runs
-    python3 dev.py lint     # ruff + mypy only
+    python3 dev.py check    # tests + ruff + mypy + layer contracts: every check CI runs
+    python3 dev.py lint     # ruff + mypy + import-linter's layer contracts
     python3 dev.py bench    # benchmarks: planner, workbook, mail, Google API calls
 
 The virtual environment is built from requirements.lock (pinned), so every machine runs
@@ -62,7 +62,9 @@ def main(argv: list[str]) -> int:
     if cmd == "test":
         return run(PY, "-m", "pytest", *rest)
     if cmd == "lint":
-        return run(PY, "-m", "ruff", "check", ".") or run(PY, "-m", "mypy")
+        # ruff, mypy --strict, then the layer contracts in pyproject.toml ([tool.importlinter]).
+        return (run(PY, "-m", "ruff", "check", ".") or run(PY, "-m", "mypy")
+                or run(BIN / "lint-imports", "--no-cache"))
     if cmd == "check":
         return main(["lint"]) or main(["test", *rest])
     if cmd == "bench":

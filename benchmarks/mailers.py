@@ -16,13 +16,13 @@ from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from destsync.adapters.outbox import OutboxMailer
-from destsync.adapters.smtp import SmtpMailer
-from destsync.calendar import AcademicCalendar
-from destsync.campaigns import Audience, plan_campaigns
-from destsync.mailconfig import DEFAULT_CAMPAIGNS, DEFAULT_TEMPLATES
-from destsync.plan import OutgoingMessage
-from destsync.render import Renderer, campaign_context, sample_context
+from destsync.adapters.local.outbox import OutboxMailer
+from destsync.adapters.local.smtp import SmtpMailer
+from destsync.config.mail import DEFAULT_CAMPAIGNS, DEFAULT_TEMPLATES
+from destsync.domain.calendar import AcademicCalendar
+from destsync.domain.campaigns import Audience, plan_campaigns
+from destsync.domain.plan import OutgoingMessage
+from destsync.service.render import Renderer, campaign_context, sample_context
 
 SENDER = "careers@oakfield.example.org"
 

@@ -20,11 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from destsync import bootstrap  # noqa: E402
-from destsync.commands import parse_now  # noqa: E402
-from destsync.config import load_config  # noqa: E402
-from destsync.demo import write_school  # noqa: E402
-from destsync.reconcile import plan_sync  # noqa: E402
-from destsync.service import context_for  # noqa: E402
+from destsync.config.settings import load_config  # noqa: E402
+from destsync.domain.reconcile import plan_sync  # noqa: E402
+from destsync.entrypoints.commands import parse_now  # noqa: E402
+from destsync.entrypoints.demo import write_school  # noqa: E402
+from destsync.service.sync import context_for  # noqa: E402
 
 
 def timed(fn: Callable[[], object], repeat: int = 3) -> float:

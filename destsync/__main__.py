@@ -2,6 +2,6 @@
 
 import sys
 
-from destsync.cli import main
+from destsync.entrypoints.cli import main
 
 sys.exit(main())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from destsync.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar
-from destsync.model import RawResponse, RosterEntry
-from destsync.reconcile import PlanContext
+from destsync.domain.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar
+from destsync.domain.model import RawResponse, RosterEntry
+from destsync.domain.reconcile import PlanContext
 
 CTX = PlanContext("OAK", AcademicCalendar({}), DEFAULT_CHECKPOINTS)
 

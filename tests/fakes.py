@@ -6,8 +6,8 @@ import copy
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from destsync.model import COLUMNS, LedgerEntry, RawResponse, RosterEntry, TrackerSnapshot
-from destsync.plan import Plan
+from destsync.domain.model import COLUMNS, LedgerEntry, RawResponse, RosterEntry, TrackerSnapshot
+from destsync.domain.plan import Plan
 
 
 class MemoryTracker:

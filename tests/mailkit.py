@@ -9,13 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from destsync.bootstrap import AcademyPorts
-from destsync.campaigns import message_id
-from destsync.config import Config, parse_config
-from destsync.model import LedgerEntry, RosterEntry, TrackerSnapshot
-from destsync.plan import OutgoingMessage
-from destsync.ports import Mailer
-from destsync.service import RunResult, run_sync
+from destsync.config.settings import Config, parse_config
+from destsync.domain.campaigns import message_id
+from destsync.domain.model import LedgerEntry, RosterEntry, TrackerSnapshot
+from destsync.domain.plan import OutgoingMessage
+from destsync.service.ports import AcademyPorts, Mailer
+from destsync.service.sync import RunResult, run_sync
 from tests.fakes import ListRoster, ListSource, MemoryTracker
 
 

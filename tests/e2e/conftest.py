@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from destsync.cli import main
-from destsync.config import DEFAULT_QUESTIONS
-from destsync.demo import write_school
+from destsync.config.settings import DEFAULT_QUESTIONS
+from destsync.entrypoints.cli import main
+from destsync.entrypoints.demo import write_school
 
 
 class School:

@@ -13,11 +13,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-from destsync.adapters.csv_responses import CsvResponseSource
-from destsync.cli import main
-from destsync.config import DEFAULT_QUESTIONS
-from destsync.demo import write_school
-from destsync.layout import canonical
+from destsync.adapters.local.csv_responses import CsvResponseSource
+from destsync.config.settings import DEFAULT_QUESTIONS
+from destsync.domain.layout import canonical
+from destsync.entrypoints.cli import main
+from destsync.entrypoints.demo import write_school
 from tests.emulator import Emulator
 
 SHEET_ID = "tracker-oak"

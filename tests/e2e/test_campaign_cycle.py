@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from destsync.campaigns import parse_key
+from destsync.domain.campaigns import parse_key
 from tests.e2e.conftest import School
 from tests.e2e.test_cli_sync import tracker_rows
 
@@ -128,7 +128,7 @@ def test_a_broken_template_stops_the_run_before_anything_is_written_or_sent(
 ) -> None:
     import shutil
 
-    from destsync.mailconfig import DEFAULT_TEMPLATES
+    from destsync.config.mail import DEFAULT_TEMPLATES
 
     shutil.copytree(DEFAULT_TEMPLATES, school.folder / "tpl")
     (school.folder / "tpl" / "form_b.html.j2").write_text(

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from destsync.cli import main
+from destsync.entrypoints.cli import main
 from tests.e2e.conftest import School, expect_one_line_error
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -371,7 +371,7 @@ def test_demo_never_writes_into_an_existing_folder_or_over_a_file(
 def test_a_closed_pipe_is_not_reported_as_an_unexpected_error(
     school: School, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from destsync import commands
+    from destsync.entrypoints import commands
 
     def closed_pipe(*_: object, **__: object) -> int:
         raise BrokenPipeError(32, "Broken pipe")

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from destsync.cli import main
+from destsync.entrypoints.cli import main
 
 pytestmark = pytest.mark.slow
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from destsync import bootstrap
-from destsync.adapters.retry import RetryPolicy
-from destsync.cli import main
+from destsync.adapters.google.retry import RetryPolicy
+from destsync.entrypoints import bootstrap
+from destsync.entrypoints.cli import main
 from tests.e2e.emulated import (  # noqa: F401 (fixtures)
     SHEET_ID,
     RemoteSchool,

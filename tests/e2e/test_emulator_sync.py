@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from destsync.cli import main
-from destsync.config import DEFAULT_QUESTIONS
+from destsync.config.settings import DEFAULT_QUESTIONS
+from destsync.entrypoints.cli import main
 from tests.e2e.emulated import (  # noqa: F401 (fixtures)
     FORM_ID,
     SHEET_ID,

@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from destsync.adapters import credentials as cr
-from destsync.cli import main
+from destsync.adapters.google import credentials as cr
+from destsync.entrypoints.cli import main
 from tests.e2e.conftest import School, expect_one_line_error
 
 GOOGLE_CONFIG = """\

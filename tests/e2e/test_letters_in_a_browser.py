@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from destsync.render import Renderer, html_page, sample_context
+from destsync.service.render import Renderer, html_page, sample_context
 from tests.browser import Chromium, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]

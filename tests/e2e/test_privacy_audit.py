@@ -1,6 +1,6 @@
 """Privacy and injection audit: the project's security rules, end to end.
 
-Each test drives the real CLI (``destsync.cli.main``) on a copy of the bundled sample
+Each test drives the real CLI (``destsync.entrypoints.cli.main``) on a copy of the bundled sample
 config with a hand-written Form A export, then inspects every output: stdout and stderr,
 every tab of the workbook (hidden ``_destsync_*`` tabs included), and the outbox.
 
@@ -28,10 +28,10 @@ from typing import Any
 import openpyxl
 import pytest
 
-from destsync.adapters import credentials as cr
-from destsync.adapters.google_sheets_api import SheetsApi, text_cells
-from destsync.cli import main
-from destsync.config import DEFAULT_QUESTIONS
+from destsync.adapters.google import credentials as cr
+from destsync.adapters.google.sheets_api import SheetsApi, text_cells
+from destsync.config.settings import DEFAULT_QUESTIONS
+from destsync.entrypoints.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_HEADER = next(

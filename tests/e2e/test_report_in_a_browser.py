@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from destsync.cli import main
+from destsync.entrypoints.cli import main
 from tests.browser import Chromium, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]

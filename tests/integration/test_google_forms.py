@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from destsync.adapters import credentials as cr
-from destsync.adapters import google_forms
-from destsync.adapters.google_forms import GoogleFormsSource
-from destsync.adapters.google_setup import setup_form
-from destsync.adapters.retry import RetryPolicy
-from destsync.config import DEFAULT_QUESTIONS
+from destsync.adapters.google import credentials as cr
+from destsync.adapters.google import forms as google_forms
+from destsync.adapters.google.forms import GoogleFormsSource
+from destsync.adapters.google.retry import RetryPolicy
+from destsync.adapters.google.setup import setup_form
+from destsync.config.settings import DEFAULT_QUESTIONS
 from destsync.errors import InputError
 from tests.emulator import Emulator
 

@@ -12,13 +12,13 @@ import pytest
 import responses
 from google.auth.credentials import AnonymousCredentials
 
-from destsync.adapters import credentials as cr
-from destsync.adapters.google_sheets import GoogleSheetsTracker
-from destsync.adapters.google_sheets_api import BASE, MARK_KEY, SheetsApi
-from destsync.adapters.retry import RetryBudgetExceeded, RetryPolicy
-from destsync.config import DEFAULT_QUESTIONS
+from destsync.adapters.google import credentials as cr
+from destsync.adapters.google.retry import RetryBudgetExceeded, RetryPolicy
+from destsync.adapters.google.sheets import GoogleSheetsTracker
+from destsync.adapters.google.sheets_api import BASE, MARK_KEY, SheetsApi
+from destsync.config.settings import DEFAULT_QUESTIONS
+from destsync.domain.model import COLUMN_BY_KEY
 from destsync.errors import CredentialError, TrackerError
-from destsync.model import COLUMN_BY_KEY
 
 SID = "sheet123"
 
@@ -117,7 +117,7 @@ def test_a_structural_write_whose_answer_was_lost_is_not_sent_twice() -> None:
     responses.add_callback(responses.POST, f"{BASE}/{SID}/developerMetadata:search",
                            callback=search)
     tracker = GoogleSheetsTracker(sheets(), {c.key: c.header for c in COLUMN_BY_KEY.values()})
-    from destsync.adapters.google_sheets import _Grid
+    from destsync.adapters.google.sheets import _Grid
 
     tracker._batch_update_once([{"appendDimension": {"sheetId": 0, "dimension": "ROWS",
                                                      "length": 1}}],

@@ -19,14 +19,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from destsync.adapters.gmail import GmailMailer, build_service
-from destsync.adapters.outbox import OutboxMailer
-from destsync.adapters.smtp import SmtpMailer
-from destsync.campaigns import message_id
-from destsync.config import Config
+from destsync.adapters.google.gmail import GmailMailer, build_service
+from destsync.adapters.local.outbox import OutboxMailer
+from destsync.adapters.local.smtp import SmtpMailer
+from destsync.config.settings import Config
+from destsync.domain.campaigns import message_id
+from destsync.domain.plan import OutgoingMessage
 from destsync.errors import MailError
-from destsync.plan import OutgoingMessage
-from destsync.ports import Mailer
+from destsync.service.ports import Mailer
 from tests.fakes import MemoryTracker
 from tests.mailkit import KillingMailer, KillingTracker, run, school_config, school_snapshot
 

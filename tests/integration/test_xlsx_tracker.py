@@ -8,11 +8,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from destsync.adapters import xlsx_layout as L
-from destsync.adapters.xlsx_tracker import XlsxTracker
+from destsync.adapters.local import xlsx_layout as L
+from destsync.adapters.local.xlsx_tracker import XlsxTracker
+from destsync.domain.model import COLUMN_BY_KEY
+from destsync.domain.reconcile import plan_sync
 from destsync.errors import TrackerError
-from destsync.model import COLUMN_BY_KEY
-from destsync.reconcile import plan_sync
 from tests.builders import CTX, at, response, student
 
 HEADERS = {c.key: c.header for c in COLUMN_BY_KEY.values()}

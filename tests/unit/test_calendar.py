@@ -4,7 +4,12 @@ from datetime import date
 
 import pytest
 
-from destsync.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar, next_deadline, results_day
+from destsync.domain.calendar import (
+    DEFAULT_CHECKPOINTS,
+    AcademicCalendar,
+    next_deadline,
+    results_day,
+)
 
 CAL = AcademicCalendar({2026: date(2026, 9, 2)})
 

@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from destsync.calendar import AcademicCalendar, results_day
-from destsync.campaigns import (
+from destsync.domain.calendar import AcademicCalendar, results_day
+from destsync.domain.campaigns import (
     Audience,
     CampaignPlan,
     DueMessage,
@@ -20,8 +20,8 @@ from destsync.campaigns import (
     prefill_link,
     sent_since,
 )
-from destsync.mailconfig import DEFAULT_CAMPAIGNS, Campaign
-from destsync.model import LedgerEntry, RosterEntry
+from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS, Campaign
+from destsync.domain.model import LedgerEntry, RosterEntry
 
 CAL = AcademicCalendar({})
 BY_KEY = {c.key: c for c in DEFAULT_CAMPAIGNS}

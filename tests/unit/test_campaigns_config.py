@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from destsync.config import load_config, parse_config
+from destsync.config.settings import load_config, parse_config
+from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS
 from destsync.errors import ConfigError
-from destsync.mailconfig import DEFAULT_CAMPAIGNS
 
 ROOT = Path(__file__).resolve().parents[2]
 

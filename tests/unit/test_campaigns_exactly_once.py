@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from destsync.config import Config
+from destsync.config.settings import Config
 from tests.fakes import MemoryTracker
 from tests.mailkit import (
     KillingMailer,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from destsync.cli import main
-from destsync.config import load_config
+from destsync.config.settings import load_config
+from destsync.entrypoints.cli import main
 from destsync.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,7 +111,7 @@ def test_a_bad_now_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_every_cli_option_has_help() -> None:
-    from destsync.cli import build_parser
+    from destsync.entrypoints.cli import build_parser
 
     parser = build_parser()
     subs = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]

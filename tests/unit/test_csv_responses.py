@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from destsync.adapters.csv_responses import CsvResponseSource, parse_timestamp
-from destsync.config import DEFAULT_QUESTIONS
+from destsync.adapters.local.csv_responses import CsvResponseSource, parse_timestamp
+from destsync.config.settings import DEFAULT_QUESTIONS
 from destsync.errors import InputError
 
 LONDON = ZoneInfo("Europe/London")

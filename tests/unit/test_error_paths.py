@@ -16,18 +16,15 @@ import pytest
 import requests
 import responses
 
-from destsync.adapters import credentials as cr
-from destsync.adapters import retry
-from destsync.adapters.retry import (
-    EMULATOR_REFUSED_SECONDS,
-    EmulatorUnreachable,
-    Outcome,
-    RetryBudgetExceeded,
-    RetryPolicy,
-)
-from destsync.adapters.roster_csv import CsvRoster
-from destsync.bootstrap import AcademyPorts
-from destsync.config import Config, parse_config
+from destsync.adapters.google import credentials as cr
+from destsync.adapters.google import retry
+from destsync.adapters.google.emulator import EMULATOR_REFUSED_SECONDS, EmulatorUnreachable
+from destsync.adapters.google.retry import Outcome, RetryBudgetExceeded, RetryPolicy
+from destsync.adapters.local.roster_csv import CsvRoster
+from destsync.config.settings import Config, parse_config
+from destsync.domain.layout import index_headers
+from destsync.domain.model import COLUMNS
+from destsync.domain.plan import Plan
 from destsync.errors import (
     ConfigError,
     CredentialError,
@@ -36,11 +33,9 @@ from destsync.errors import (
     TemplateError,
     TrackerError,
 )
-from destsync.layout import index_headers
-from destsync.model import COLUMNS
-from destsync.plan import Plan
-from destsync.render import Renderer
-from destsync.service import partly_written, run_sync
+from destsync.service.ports import AcademyPorts
+from destsync.service.render import Renderer
+from destsync.service.sync import partly_written, run_sync
 from tests.builders import response, student
 from tests.fakes import ListRoster, ListSource, MemoryTracker
 
@@ -397,7 +392,7 @@ def _gmail_failing_with(status: int, body: dict[str, object]) -> object:
     import httplib2
     from googleapiclient.errors import HttpError
 
-    from destsync.adapters.gmail import GmailMailer
+    from destsync.adapters.google.gmail import GmailMailer
 
     class Request:
         def execute(self, num_retries: int = 0) -> dict[str, object]:
@@ -420,7 +415,7 @@ def _gmail_failing_with(status: int, body: dict[str, object]) -> object:
 
 
 def _outgoing() -> object:
-    from destsync.plan import OutgoingMessage
+    from destsync.domain.plan import OutgoingMessage
 
     return OutgoingMessage("annual_survey/2027/OAK-1001/1", "OAK-1001", "annual_survey",
                            "student@example.org", "Where are you now?", "text", "<p>html</p>")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from destsync.matching import Matcher, name_key
+from destsync.domain.matching import Matcher, name_key
 
 ROWS = {
     "OAK-1": {

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from destsync import normalize as n
-from destsync.normalize import Parsed
+from destsync.domain import normalize as n
+from destsync.domain.normalize import Parsed
 
 TODAY = date(2026, 11, 22)
 

@@ -13,8 +13,8 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from destsync.model import COLUMNS, RawResponse
-from destsync.reconcile import CONTACT_KEYS, plan_sync
+from destsync.domain.model import COLUMNS, RawResponse
+from destsync.domain.reconcile import CONTACT_KEYS, plan_sync
 from tests.builders import CTX, answers, at, student
 from tests.fakes import MemoryTracker
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from destsync.reconcile import plan_sync
+from destsync.domain.reconcile import plan_sync
 from tests.builders import CTX, at, response, student
 from tests.fakes import MemoryTracker
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from destsync.campaigns import message_id
+from destsync.config.mail import DEFAULT_TEMPLATES
+from destsync.domain.campaigns import message_id
+from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS
+from destsync.domain.email_message import build_email
+from destsync.domain.plan import OutgoingMessage
 from destsync.errors import RecipientRejected, TemplateError
-from destsync.mailconfig import DEFAULT_CAMPAIGNS, DEFAULT_TEMPLATES
-from destsync.plan import OutgoingMessage
-from destsync.render import Renderer, build_email, campaign_context, sample_context
+from destsync.service.render import Renderer, campaign_context, sample_context
 
 SAMPLE = sample_context("Oakfield Academy (example)", "careers@oakfield.example.org",
                         "Example Learning Trust",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from destsync.report import (
+from destsync.domain.report import (
     COHORT,
     MEASURE_GROUPS,
     NOT_KNOWN,
@@ -16,7 +16,7 @@ from destsync.report import (
     measure_group,
     suppress,
 )
-from destsync.report_output import csv_safe, csv_text
+from destsync.service.report_output import csv_safe, csv_text
 
 
 def row(year: int, actual: str = "", intended: str = "") -> dict[str, str]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from destsync.adapters.retry import (
+from destsync.adapters.google.calls import method_name, short_name
+from destsync.adapters.google.retry import (
     AmbiguousWrite,
     Outcome,
     RetryBudgetExceeded,
     RetryPolicy,
-    method_name,
     parse_retry_after,
     run,
-    short_name,
 )
 from destsync.errors import RemoteError
 

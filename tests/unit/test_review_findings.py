@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from destsync.adapters.xlsx_tracker import XlsxTracker
-from destsync.bootstrap import AcademyPorts
-from destsync.model import RawResponse, RosterEntry, TrackerSnapshot
-from destsync.reconcile import plan_sync
-from destsync.service import run_sync
+from destsync.adapters.local.xlsx_tracker import XlsxTracker
+from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
+from destsync.domain.reconcile import plan_sync
+from destsync.service.ports import AcademyPorts
+from destsync.service.sync import run_sync
 from tests.builders import CTX, response, student
 from tests.fakes import ListRoster, ListSource, MemoryTracker
 from tests.mailkit import MemoryMailer, school_config
@@ -173,10 +173,10 @@ def greylisting_server() -> Iterator[tuple[str, int]]:
 def test_a_temporary_4xx_refusal_is_not_recorded_as_a_bounce(
     greylisting_server: tuple[str, int], tmp_path: Path,
 ) -> None:
-    from destsync.adapters.smtp import SmtpMailer
+    from destsync.adapters.local.smtp import SmtpMailer
+    from destsync.domain.plan import OutgoingMessage
     from destsync.errors import MailError
-    from destsync.plan import OutgoingMessage
-    from destsync.sending import send_all
+    from destsync.service.sending import send_all
 
     host, port = greylisting_server
     mailer = SmtpMailer(host, port, "careers@oakfield.example.org", starttls=False,

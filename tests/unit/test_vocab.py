@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from destsync import vocab
-from destsync.vocab import (
+from destsync.domain import vocab
+from destsync.domain.vocab import (
     CANNOT_BE_CONTACTED,
     DESTINATION_LABELS,
     DESTINATION_TYPES,

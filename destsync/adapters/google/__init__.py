@@ -1,0 +1,1 @@
+"""Sheets, Forms and Gmail through Google's client libraries, with one retry policy."""

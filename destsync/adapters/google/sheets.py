@@ -1,0 +1,347 @@
+"""The tracker as a Google Sheet: the same TrackerSnapshot as the workbook, read in one
+batched request, written in a constant number of requests whatever the row count.
+
+A sync costs one ``values.batchGet`` when nothing changes. When there is something to
+write: ``get`` (tab ids and sizes), ``values.batchGetByDataFilter`` (the fresh header, the
+Ref column and every row about to change, found by its anchor), ``batchUpdate`` only when
+rows are added or anchored, and one ``values.batchUpdateByDataFilter`` for every value.
+
+**Anchors.** Each row carries developer metadata ``destsync.ref = <Ref>``. Values are
+written through data filters on that anchor, so a write lands on the student's row even
+when staff sorted the sheet or inserted rows after destsync read it; columns are found by
+header in the fresh read, so an inserted column moves the write with it.
+
+**No lost edits.** Sheets has no conditional write, so every cell about to change is
+re-read just before the write (same request as the header). A cell that no longer holds
+what destsync planned against was edited by a person during the run: it is not written,
+its merge base is not moved, and a Conflict row on the Review tab shows both values. The
+window left is the few milliseconds between that re-read and the write.
+
+**Consistency when a run stops.** New rows go first (complete, anchored, in one atomic
+``batchUpdate``); then the cell values together with the merge base, the review, the log
+and the state tabs in one ``batchUpdateByDataFilter``. Stopping between the two leaves
+rows whose values equal what destsync would write, which the next run's merge simply
+adopts. Values are always sent RAW.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from destsync.adapters.google import sheets_api as api
+from destsync.adapters.google.retry import AmbiguousWrite, RetryPolicy
+from destsync.adapters.google.sheets_verify import Fresh, Late, Seen, without
+from destsync.domain import layout
+from destsync.domain.layout import cell
+from destsync.domain.model import COLUMN_BY_KEY, LedgerEntry, ResponseRecord, TrackerSnapshot
+from destsync.domain.plan import CellChange, Plan
+from destsync.errors import TrackerError
+
+STATE_WIDTH = {tab: len(cols) for tab, cols in layout.STATE_TABS.items()}
+GROWTH_STEP = 500
+AMBIGUOUS_TRIES = 5
+
+
+@dataclass
+class _Grid:
+    sheet_ids: dict[str, int]
+    rows: dict[str, int]
+    marks: list[dict[str, Any]]
+
+
+class GoogleSheetsTracker:
+    def __init__(
+        self, sheets: api.SheetsApi, headers: Mapping[str, str], policy: RetryPolicy | None = None
+    ) -> None:
+        self.api = sheets
+        self.policy = policy or RetryPolicy()
+        self.headers = dict(headers)
+        self._seen: Seen | None = None
+        self._grid: _Grid | None = None
+
+    # -- reading ------------------------------------------------------------------------
+    def read(self) -> TrackerSnapshot:
+        tabs = [layout.TRACKER, layout.REVIEW, *layout.STATE_TABS]
+        ranges = [api.quote(layout.TRACKER), f"{api.quote(layout.REVIEW)}!A:A"]
+        ranges += [api.quote(t) for t in layout.STATE_TABS]
+        try:
+            blocks = self.api.batch_get(ranges)
+        except TrackerError:
+            self._explain_missing_tab(tabs)
+            raise
+        tracker, review, *state = blocks + [[]] * (len(ranges) - len(blocks))
+        seen = Seen()
+        snap = TrackerSnapshot()
+        header = tracker[0] if tracker else []
+        cols = layout.read_tracker_rows(header, tracker[1:], self.headers, self.api.label, snap)
+        seen.ref_col = cols["ref"]
+        for row in review[1:]:
+            if row and row[0] not in (None, ""):
+                snap.review_keys.add(str(row[0]))
+        for tab, block in zip(layout.STATE_TABS, state, strict=True):
+            width, key_len = STATE_WIDTH[tab], layout.STATE_KEY_LEN[tab]
+            positions: dict[tuple[str, ...], int] = {}
+            for r, raw in enumerate(block[1:], start=2):
+                row = [layout.canonical(cell(raw, c)) for c in range(1, width + 1)]
+                if not row[0]:
+                    continue
+                positions[tuple(row[:key_len])] = r
+                _into_snapshot(snap, tab, row)
+            seen.state_rows[tab] = positions
+            seen.state_end[tab] = max(len(block), 1)
+        seen.known_submitted = [r.submitted for r in snap.responses.values()]
+        self._seen = seen
+        return snap
+
+    def _explain_missing_tab(self, tabs: list[str]) -> None:
+        props = self.api.get("sheets(properties(title))")
+        have = {s["properties"]["title"] for s in props.get("sheets", [])}
+        missing = [t for t in tabs if t not in have]
+        if missing:
+            raise TrackerError(
+                f"{self.api.label} has no {missing[0]!r} tab",
+                "run `destsync setup` (it adds missing tabs and never removes data), or "
+                f"rename the tab back to {missing[0]!r}",
+            )
+
+    def read_tabs(self, titles: Sequence[str]) -> dict[str, list[dict[str, str]]]:
+        # One batched read; a tab that is missing means `destsync setup` never ran.
+        blocks = self.api.batch_get([api.quote(t) for t in titles])
+        blocks += [[]] * (len(titles) - len(blocks))
+        return {t: layout.rows_by_header(b) for t, b in zip(titles, blocks, strict=True)}
+
+    def watermark(self) -> str:
+        """Newest submission already placed, from the last read (ISO, UTC), or ""."""
+        return layout.newest_submitted(self._seen.known_submitted if self._seen else [])
+
+    # -- writing ------------------------------------------------------------------------
+    def apply(self, plan: Plan, run_id: str) -> None:
+        seen = self._require_read()
+        grid = self._load_grid()
+        fresh = Fresh.fetch(self.api, self.headers["ref"], plan, seen)
+        index = layout.index_headers(fresh.header, self.headers, self.api.label, layout.TRACKER)
+        col = {key: index[h] for key, h in self.headers.items() if h in index}
+        changes, late = self._verify(plan.changes, fresh, col)
+        structural = self._structural(plan, grid, fresh, col)
+        data: list[dict[str, Any]] = []
+        for ref, cells in _by_ref(changes).items():
+            width = max(c for c, _ in cells)
+            values: list[str | None] = [None] * width
+            for c, v in cells:
+                values[c - 1] = v
+            data.append({"dataFilter": api.row_lookup(ref), "majorDimension": "ROWS",
+                         "values": [values]})
+        written = without(plan, late)
+        appended = layout.appended_rows(written, run_id, self.headers)
+        growth: dict[str, int] = {}
+        for tab, rows in appended.items():
+            if rows:
+                start = fresh.ends[tab] + 1
+                data.append(_block(tab, start, rows))
+                growth[tab] = start + len(rows) - 1
+        state = layout.state_updates(written)
+        state["_destsync_meta"] = self._meta_rows(plan)
+        data += self._state_data(state, growth)
+        grow = self._growth(grid, growth)
+        if structural:
+            # One batchUpdate: grid growth (appended at the ends) and the new rows.
+            self._batch_update_once(grow + structural, grid, run_id)
+        elif grow:
+            self._grow(grow)
+        self.api.update_by_filter(data)
+        seen.known_submitted += [r.submitted for r in plan.responses]
+
+    def record_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+        self._require_read()
+        grid = self._load_grid()
+        growth: dict[str, int] = {}
+        data = self._state_data({"_destsync_ledger": layout.ledger_rows(entries)}, growth)
+        self._grow(self._growth(grid, growth))
+        self.api.update_by_filter(data)
+
+    # -- helpers --------------------------------------------------------------------------
+    def _require_read(self) -> Seen:
+        if self._seen is None:
+            self.read()
+        assert self._seen is not None
+        return self._seen
+
+    def _load_grid(self) -> _Grid:
+        if self._grid is None:
+            body = self.api.get(
+                "developerMetadata,sheets(properties(sheetId,title,gridProperties(rowCount)))"
+            )
+            ids, rows = {}, {}
+            for s in body.get("sheets", []):
+                p = s.get("properties", {})
+                ids[p.get("title", "")] = int(p.get("sheetId", 0))
+                rows[p.get("title", "")] = int(p.get("gridProperties", {}).get("rowCount", 0))
+            marks = [m for m in body.get("developerMetadata", [])
+                     if m.get("metadataKey") == api.MARK_KEY]
+            self._grid = _Grid(ids, rows, marks)
+        return self._grid
+
+    def _verify(
+        self, planned: list[CellChange], fresh: Fresh, col: dict[str, int]
+    ) -> tuple[list[tuple[str, int, str]], Late]:
+        """Keep the changes whose cell still holds what the plan was made against."""
+        keep: list[tuple[str, int, str]] = []
+        late = Late()
+        for ch in planned:
+            c = col.get(ch.column)
+            row = fresh.rows.get(ch.ref)
+            if c is None or row is None:
+                late.drop(ch, "", "The row was deleted while destsync was running, so this "
+                          "value from the form was not written. Add it by hand if needed.")
+                continue
+            now = layout.canonical_text(cell(row, c), COLUMN_BY_KEY[ch.column].kind)
+            if now != ch.old:
+                late.drop(ch, now, "A person changed this cell while destsync was running, so "
+                          "destsync left it alone. Copy the form's value in if it is right.")
+                continue
+            keep.append((ch.ref, c, ch.new))
+        return keep, late
+
+    def _structural(
+        self, plan: Plan, grid: _Grid, fresh: Fresh, col: dict[str, int]
+    ) -> list[dict[str, Any]]:
+        """batchUpdate requests: anchor the Ref column and unanchored rows, add new rows."""
+        sid = grid.sheet_ids[layout.TRACKER]
+        reqs: list[dict[str, Any]] = []
+        if not fresh.ref_col_anchored:
+            reqs.append(api.ref_column_anchor(sid, col["ref"] - 1))
+        for ref in fresh.stale:
+            reqs.append({"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
+                "metadataKey": api.ANCHOR_KEY, "metadataValue": ref}}}})
+        for ref, r in sorted(fresh.unanchored.items()):
+            reqs.append(api.meta(api.ANCHOR_KEY, ref, api.rows_location(sid, r - 1, r)))
+        n = len(plan.new_rows)
+        if n:
+            at = max(1, min(fresh.last_row, grid.rows[layout.TRACKER]))  # 0-based insert index
+            reqs.append({"insertDimension": {
+                "range": {"sheetId": sid, "dimension": "ROWS", "startIndex": at,
+                          "endIndex": at + n},
+                "inheritFromBefore": at > 1}})
+            width = max(col.values())
+            rows = []
+            for i, new in enumerate(plan.new_rows):
+                values: list[str | None] = [None] * width
+                for key, value in new.values.items():
+                    if key in col:
+                        values[col[key] - 1] = value
+                rows.append(api.text_cells(values))
+                reqs.append(api.meta(api.ANCHOR_KEY, new.ref, api.rows_location(sid, at + i,
+                                                                                at + i + 1)))
+            reqs.append({"updateCells": {"start": {"sheetId": sid, "rowIndex": at,
+                                                   "columnIndex": 0},
+                                         "rows": rows, "fields": "userEnteredValue"}})
+            grid.rows[layout.TRACKER] += n
+        return reqs
+
+    def _batch_update_once(self, reqs: list[dict[str, Any]], grid: _Grid, run_id: str) -> None:
+        """batchUpdate adds rows, so a blind retry could add them twice. It carries a
+        marker; after an ambiguous failure the marker says whether it was applied."""
+        mark = f"{run_id}:{len(reqs)}"
+        core = [*reqs, api.meta(api.MARK_KEY, mark, {"spreadsheet": True})]
+        for attempt in range(AMBIGUOUS_TRIES):
+            try:
+                reply = self.api.batch_update(api.forget(grid.marks) + core)
+                break
+            except AmbiguousWrite:
+                if attempt == AMBIGUOUS_TRIES - 1:
+                    raise  # the run stops before any value is written; the next run is clean
+                found = self.api.search_metadata(
+                    [{"developerMetadataLookup": {"metadataKey": api.MARK_KEY}}]
+                )
+                if any(m.get("metadataValue") == mark for m in found):
+                    grid.marks = [m for m in found if m.get("metadataValue") == mark]
+                    return  # it was applied; only the answer was lost on the way back
+                grid.marks = found
+                self.policy.sleep(self.policy.backoff(attempt, None))
+        grid.marks = [r["createDeveloperMetadata"]["developerMetadata"]
+                      for r in reply.get("replies", [])
+                      if r.get("createDeveloperMetadata", {}).get("developerMetadata", {})
+                      .get("metadataKey") == api.MARK_KEY]
+
+    def _meta_rows(self, plan: Plan) -> dict[tuple[str, ...], list[str]]:
+        seen = self._require_read()
+        mark = layout.newest_submitted(
+            [*seen.known_submitted, *(r.submitted for r in plan.responses)]
+        )
+        return {(layout.WATERMARK_KEY,): [layout.WATERMARK_KEY, mark]} if mark else {}
+
+    def _state_data(
+        self, updates: dict[str, dict[tuple[str, ...], list[str]]], growth: dict[str, int]
+    ) -> list[dict[str, Any]]:
+        """Rows for the hidden state tabs: in place when the key is known, else appended.
+        The tabs belong to destsync (hidden, protected), so positions from the read hold."""
+        seen = self._require_read()
+        data: list[dict[str, Any]] = []
+        for tab, rows in updates.items():
+            if not rows:
+                continue
+            positions = seen.state_rows.setdefault(tab, {})
+            fresh_rows: list[list[str]] = []
+            for key, values in rows.items():
+                r = positions.get(key)
+                if r is None:
+                    r = seen.state_end.get(tab, 1) + 1 + len(fresh_rows)
+                    positions[key] = r
+                    fresh_rows.append(values)
+                else:
+                    data.append(_block(tab, r, [values]))
+            if fresh_rows:
+                start = seen.state_end.get(tab, 1) + 1
+                data.append(_block(tab, start, fresh_rows))
+                seen.state_end[tab] = start + len(fresh_rows) - 1
+                growth[tab] = seen.state_end[tab]
+        return data
+
+    def _growth(self, grid: _Grid, growth: dict[str, int]) -> list[dict[str, Any]]:
+        """appendDimension requests for tabs a values write would run past (values writes
+        never extend the grid). Rows come in steps of 500 so that growth is rare."""
+        reqs = []
+        for tab, need in growth.items():
+            have = grid.rows.get(tab, 0)
+            if need > have:
+                reqs.append({"appendDimension": {"sheetId": grid.sheet_ids[tab],
+                                                 "dimension": "ROWS",
+                                                 "length": need - have + GROWTH_STEP}})
+                grid.rows[tab] = need + GROWTH_STEP
+        return reqs
+
+    def _grow(self, reqs: list[dict[str, Any]]) -> None:
+        """Extra empty rows are harmless, so growth alone may be retried blindly."""
+        if reqs:
+            try:
+                self.api.batch_update(reqs)
+            except AmbiguousWrite:
+                self.api.batch_update(reqs)
+
+
+def _by_ref(changes: list[tuple[str, int, str]]) -> dict[str, list[tuple[int, str]]]:
+    out: dict[str, list[tuple[int, str]]] = {}
+    for ref, c, v in changes:
+        out.setdefault(ref, []).append((c, v))
+    return out
+
+
+def _block(tab: str, start: int, rows: list[list[str]]) -> dict[str, Any]:
+    width = max(len(r) for r in rows)
+    return {"dataFilter": {"a1Range": api.a1(tab, start, 1, len(rows), width)},
+            "majorDimension": "ROWS", "values": [list(r) for r in rows]}
+
+
+def _into_snapshot(snap: TrackerSnapshot, tab: str, row: list[str]) -> None:
+    if tab == "_destsync_base":
+        snap.base[(row[0], row[1])] = row[2]
+    elif tab == "_destsync_responses":
+        snap.responses[row[0]] = ResponseRecord(row[0], row[1], row[2], row[3])
+    elif tab == "_destsync_frozen" and row[1].isdigit():
+        snap.frozen.add((row[0], int(row[1])))
+    elif tab == "_destsync_ledger":
+        snap.ledger[row[0]] = LedgerEntry(*row[:6])
+    elif tab == "_destsync_meta":
+        snap.meta[row[0]] = row[1]

@@ -1,0 +1,143 @@
+"""The policy under the SDKs, so no caller writes a retry loop of its own.
+
+``RetryingSession`` (a requests session, for gspread) and ``RetryingHttp`` (an httplib2
+look-alike, for google-api-python-client) each apply ``retry.run`` to every request,
+count it (``calls``) and send it to the emulator when one is set (``emulator``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from destsync.adapters.google.calls import count, method_name
+from destsync.adapters.google.emulator import to_endpoint
+from destsync.adapters.google.retry import (
+    NON_IDEMPOTENT,
+    Outcome,
+    RetryPolicy,
+    parse_retry_after,
+    run,
+)
+
+DEFAULT_TIMEOUT = 60.0  # seconds per attempt; gspread passes None, which waits forever
+
+
+def _make_session_class() -> type[Any]:
+    # Imported here, not at module import: nothing builds a transport before it is needed.
+    import requests
+    from google.auth.transport.requests import AuthorizedSession
+
+    class RetryingSession(AuthorizedSession):
+        """A requests session for gspread: credentials, the retry policy, call counting,
+        and the emulator endpoint, in one place."""
+
+        def __init__(
+            self,
+            credentials: Any,
+            policy: RetryPolicy,
+            counter: Counter[str] | None = None,
+            endpoint: str | None = None,
+        ) -> None:
+            super().__init__(credentials)  # type: ignore[no-untyped-call]
+            self.policy, self.counter, self.endpoint = policy, counter, endpoint
+
+        def request(  # type: ignore[override]
+            self, method: str, url: str, *args: Any, **kwargs: Any
+        ) -> requests.Response:
+            url = to_endpoint(url, self.endpoint)
+            label = method_name(method, url)
+            count(self.counter, label)
+            if kwargs.get("timeout") is None:
+                kwargs["timeout"] = DEFAULT_TIMEOUT
+            parent_request: Callable[..., requests.Response] = super().request
+
+            def attempt() -> requests.Response:
+                return parent_request(method, url, *args, **kwargs)
+
+            def outcome(r: requests.Response) -> Outcome:
+                return Outcome(r.status_code, parse_retry_after(r.headers.get("Retry-After")))
+
+            return run(
+                self.policy,
+                label,
+                attempt,
+                outcome,
+                transient=(requests.ConnectionError, requests.Timeout),
+                idempotent=label not in NON_IDEMPOTENT,
+                emulator=self.endpoint,
+            )
+
+    return RetryingSession
+
+
+def retrying_session(
+    credentials: Any,
+    policy: RetryPolicy,
+    counter: Counter[str] | None = None,
+    endpoint: str | None = None,
+) -> Any:
+    """A requests.Session (google-auth's AuthorizedSession) under the policy."""
+    return _make_session_class()(credentials, policy, counter, endpoint)
+
+
+class RetryingHttp:
+    """An httplib2.Http look-alike for google-api-python-client: pass it as ``http=`` to
+    ``build``. It wraps an authorised http (google_auth_httplib2.AuthorizedHttp) and
+    applies the policy and the call counting to every request. ``endpoint`` is the
+    emulator's, when requests go there (the SDK itself rewrites the URLs)."""
+
+    def __init__(
+        self,
+        http: Any,
+        policy: RetryPolicy,
+        counter: Counter[str] | None = None,
+        endpoint: str | None = None,
+    ):
+        self.http = http
+        self.policy = policy
+        self.counter = counter
+        self.endpoint = endpoint
+
+    @property
+    def credentials(self) -> Any:
+        return getattr(self.http, "credentials", None)
+
+    def request(
+        self,
+        uri: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        redirections: int = 5,
+        connection_type: Any = None,
+    ) -> tuple[Any, bytes]:
+        import httplib2  # type: ignore[import-untyped]
+
+        label = method_name(method, uri)
+        count(self.counter, label)
+
+        def attempt() -> tuple[Any, bytes]:
+            return self.http.request(  # type: ignore[no-any-return]
+                uri, method, body=body, headers=headers, redirections=redirections,
+                connection_type=connection_type,
+            )
+
+        def outcome(r: tuple[Any, bytes]) -> Outcome:
+            return Outcome(int(r[0].status), parse_retry_after(r[0].get("retry-after")))
+
+        return run(
+            self.policy,
+            label,
+            attempt,
+            outcome,
+            transient=(OSError, httplib2.HttpLib2Error),
+            idempotent=label not in NON_IDEMPOTENT,
+            emulator=self.endpoint,
+        )
+
+    def close(self) -> None:
+        close = getattr(self.http, "close", None)
+        if close is not None:
+            close()

@@ -1,0 +1,366 @@
+"""TOML config → frozen, validated objects. Nothing here connects to anything.
+
+Paths in the file are relative to the file itself, so ``config/example.toml`` runs from
+any working directory.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from destsync.config.mail import (
+    MailSettings,
+    _looks_like_email,
+    default_mail,
+    parse_campaigns,
+    parse_mail,
+)
+from destsync.config.reader import TableReader, to_date
+from destsync.domain.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar, Checkpoint
+from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS, Campaign
+from destsync.domain.model import COLUMN_BY_KEY, FORM_FIELDS, GROUPS
+from destsync.errors import ConfigError
+
+DEFAULT_QUESTIONS: dict[str, str] = {
+    "reference": "Your reference (filled in for you - please leave it as it is)",
+    "name": "Name",
+    "dob": "Date of Birth",
+    "leaving_year": "Year of leaving school",
+    "email": "Personal Email",
+    "phone": "Telephone number",
+    "destination": "What have you secured to do after leaving our academy?",
+    "course": "Subject / Course / job title",
+    "level": "Level of study",
+    "provider": "College / University / Employer name",
+    "start_date": "Start date",
+    "duration": "Expected duration",
+    "consent": (
+        "Do you agree to us storing your personal email and phone number and contacting "
+        "you about your destination for the next three years?"
+    ),
+}
+DEFAULT_ROSTER_COLUMNS: dict[str, str] = {
+    "ref": "Admission number",
+    "forename": "Forename",
+    "surname": "Surname",
+    "dob": "Date of birth",
+    "leaving_year": "Leaving year",
+    "parent_email": "Parent/carer email",
+    "s72_opt_out": "Section 72 opt-out",
+    "year_group": "Year group",
+}
+RESPONSE_BACKENDS = ("csv", "google_forms")
+TRACKER_BACKENDS = ("xlsx", "google_sheets")
+
+
+@dataclass(frozen=True)
+class Backend:
+    kind: str
+    path: Path | None = None  # local file backends
+    remote_id: str = ""  # form id or spreadsheet id
+
+
+@dataclass(frozen=True)
+class Academy:
+    code: str
+    name: str
+    careers_email: str
+    responses: Backend
+    tracker: Backend
+    roster_path: Path | None
+    roster_columns: dict[str, str]
+    headers: dict[str, str]  # column key -> header name in this academy's tracker
+
+
+@dataclass(frozen=True)
+class GoogleSettings:
+    """How destsync reaches Google (the ``[google]`` table; every key optional)."""
+
+    # A service-account key file, for a local run only; unset means Application Default
+    # Credentials (the Cloud Run job's own service account: no key to leak).
+    credentials_file: Path | None = None
+    # The bounded time one API request may take, retries and waits included.
+    retry_seconds: int = 120
+
+
+@dataclass(frozen=True)
+class Config:
+    file: Path
+    trust_name: str
+    calendar: AcademicCalendar
+    checkpoints: tuple[Checkpoint, ...]
+    questions: dict[str, str]
+    responder_url: str
+    academies: tuple[Academy, ...]
+    timezone: str = "Europe/London"
+    freeze_late_days: int = 14
+    retention_grace_days: int = 180
+    mail: MailSettings = field(default_factory=default_mail)
+    campaigns: tuple[Campaign, ...] = DEFAULT_CAMPAIGNS
+    reference_entry: str = ""  # the prefill key of the reference question, "entry.123"
+    google: GoogleSettings = field(default_factory=GoogleSettings)
+
+
+def load_config(path: str | Path) -> Config:
+    file = Path(path)
+    try:
+        # utf-8-sig: Windows Notepad saves "UTF-8 with BOM", and tomllib reads a BOM as a
+        # syntax error at line 1, column 1, which sends people looking for a typo.
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {file} does not exist", "pass --config with the path to your .toml"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"config file {file} is a folder", "pass --config with the path to the .toml inside it"
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            f"config file {file} cannot be read: permission denied",
+            "give the account that runs destsync read access to it",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {file} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"position {exc.start})",
+            "save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"config file {file} cannot be read ({type(exc).__name__})", "check the file"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}", "fix the syntax at that line") from None
+    return parse_config(data, file)
+
+
+def parse_config(data: dict[str, object], file: Path) -> Config:
+    root = TableReader(dict(data), "", file)
+    trust = root.table("trust", required=True)
+    trust_name = trust.text("name")
+    timezone = trust.text("timezone", "Europe/London")
+    # Checked here, not at first use: an unknown zone used to surface mid-run as an
+    # unexpected ZoneInfoNotFoundError (exit 1) instead of a config error.
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise trust.error(
+            "timezone", f"is {timezone!r}, not a known time zone", 'write "Europe/London"'
+        ) from None
+    late_days = trust.integer("freeze_late_days", 14, 0, 366)
+    # Contact details are erased this many days after the year-3 check ends (31 March,
+    # four years after leaving); anonymised destinations stay.
+    grace_days = trust.integer("retention_grace_days", 180, 0, 3 * 366)
+    trust.done()
+
+    cal_t = root.table("calendar")
+    starts_t = cal_t.table("autumn_term_starts")
+    starts: dict[int, date] = {}
+    for key in starts_t.keys():
+        if not key.isdigit():
+            raise starts_t.error(key, "is not a year", 'write "2026" = 2026-09-02')
+        d = to_date(starts_t, key, starts_t.raw(key))
+        if d.year != int(key) or d.month not in (8, 9):
+            raise starts_t.error(key, f"{d} is not in August or September of {key}", "fix it")
+        starts[int(key)] = d
+    starts_t.done()
+    cal_t.done()
+
+    checkpoints = _checkpoints(root) or DEFAULT_CHECKPOINTS
+
+    form = root.table("form_a")
+    responder_url = form.text("responder_url", "https://docs.google.com/forms/d/e/FORM_ID/viewform")
+    q_t = form.table("questions")
+    questions = dict(DEFAULT_QUESTIONS)
+    for key in q_t.keys():
+        if key not in FORM_FIELDS:
+            q_t.raw(key)
+            raise q_t.error(key, "is not a Form A field", f"use one of {', '.join(FORM_FIELDS)}")
+        questions[key] = q_t.text(key)
+    q_t.done()
+    reference_entry = form.opt_text("reference_entry")
+    if reference_entry and not re.fullmatch(r"entry\.\d+", reference_entry):
+        raise form.error("reference_entry", f"is {reference_entry!r}",
+                         'copy it from a prefilled link: "entry.123456789"')
+    form.done()
+
+    academies = tuple(_academy(a, file) for a in root.tables("academies"))
+    if not academies:
+        raise root.error("academies", "is missing", "add at least one [[academies]] section")
+    _distinct_academies(root, academies)
+    mail = parse_mail(root, file)
+    campaigns = parse_campaigns(root)
+    google = _google(root.table("google"), file)
+    if root.has("columns"):
+        # The tracker's "rename the header, or set columns.<key>" hint leads people to a
+        # top-level [columns] table; say where it belongs instead of "remove it".
+        raise root.error(
+            "columns", "is not a setting at the top level",
+            'put it in the academy\'s [[academies]] section: columns = { email = "New header" }',
+        )
+    root.done()
+    return Config(
+        file=file,
+        trust_name=trust_name,
+        calendar=AcademicCalendar(starts),
+        checkpoints=checkpoints,
+        questions=questions,
+        responder_url=responder_url,
+        academies=academies,
+        timezone=timezone,
+        freeze_late_days=late_days,
+        retention_grace_days=grace_days,
+        mail=mail,
+        campaigns=campaigns,
+        reference_entry=reference_entry,
+        google=google,
+    )
+
+
+def _distinct_academies(root: TableReader, academies: tuple[Academy, ...]) -> None:
+    """Each academy needs its own code and its own tracker: the tabs and hidden state tabs
+    have fixed names, so two academies on one workbook or sheet overwrite each other's
+    state (and a second write then fails half-way through the run)."""
+    codes: dict[str, int] = {}
+    trackers: dict[object, int] = {}
+    for i, a in enumerate(academies):
+        if a.code in codes:
+            raise root.error(
+                f"academies[{i}].code", f"{a.code!r} is already academies[{codes[a.code]}].code",
+                "give each academy its own code",
+            )
+        codes[a.code] = i
+        where = (a.tracker.kind, a.tracker.path or a.tracker.remote_id)
+        if where in trackers:
+            raise root.error(
+                f"academies[{i}].tracker", f"is the same tracker as academies[{trackers[where]}]",
+                "give each academy its own tracker workbook or spreadsheet",
+            )
+        trackers[where] = i
+
+
+def _google(t: TableReader, file: Path) -> GoogleSettings:
+    key_file = None
+    if t.has("credentials_file"):
+        key_file = _path(t, "credentials_file", file, must_exist=True)
+    retry_seconds = t.integer("retry_seconds", 120, 5, 3600)
+    t.done()
+    return GoogleSettings(key_file, retry_seconds)
+
+
+def _checkpoints(root: TableReader) -> tuple[Checkpoint, ...]:
+    out = []
+    groups = {key for key, _ in GROUPS}
+    for t in root.tables("checkpoints"):
+        key, label, group = t.text("key"), t.text("label"), t.text("group")
+        if group not in groups:
+            raise t.error("group", f"is {group!r}", f"use one of {', '.join(sorted(groups))}")
+        deadline = t.text("deadline")
+        if deadline != "autumn_week2":
+            try:
+                month, day = (int(p) for p in deadline.split("-"))
+                date(2001, month, day)  # a non-leap year: 02-29 would be impossible half the time
+            except ValueError:
+                raise t.error(
+                    "deadline", f"{deadline!r} is not a day of the year", 'write "MM-DD"'
+                ) from None
+        cp = Checkpoint(
+            key,
+            label,
+            group,
+            deadline,
+            t.integer("years_after", 0, 0, 4),
+            t.flag("needs_validation", False),
+        )
+        t.done()
+        out.append(cp)
+    return tuple(out)
+
+
+def _academy(t: TableReader, file: Path) -> Academy:
+    code = t.text("code")
+    if not code.replace("_", "").replace("-", "").isalnum() or len(code) > 12:
+        raise t.error("code", f"{code!r} is not a short code", "use letters and digits, e.g. OAK")
+    name = t.text("name")
+    careers_email = t.opt_text("careers_email").strip()
+    if careers_email and not _looks_like_email(careers_email):
+        # It is the From, the digest's recipient and every letter's "stop contact" address:
+        # a typo here used to pass `check` and show up only as a bounced digest.
+        raise t.error(
+            "careers_email", f"{careers_email!r} is not an email address", "write name@domain"
+        )
+    responses = _backend(t.table("responses", required=True), file, RESPONSE_BACKENDS, "form_id")
+    tracker = _backend(t.table("tracker", required=True), file, TRACKER_BACKENDS, "spreadsheet_id")
+    roster_t = t.table("roster")
+    roster_path = _path(roster_t, "path", file, must_exist=True) if roster_t.has("path") else None
+    rcols = dict(DEFAULT_ROSTER_COLUMNS)
+    rc_t = roster_t.table("columns")
+    for key in rc_t.keys():
+        if key not in rcols:
+            rc_t.raw(key)
+            raise rc_t.error(key, "is not a roster field", f"use one of {', '.join(rcols)}")
+        rcols[key] = rc_t.text(key)
+    rc_t.done()
+    roster_t.done()
+    headers = {c.key: c.header for c in COLUMN_BY_KEY.values()}
+    cols_t = t.table("columns")
+    for key in cols_t.keys():
+        if key not in headers:
+            cols_t.raw(key)
+            raise cols_t.error(key, "is not a tracker column", "see the README's column list")
+        headers[key] = cols_t.text(key)
+    cols_t.done()
+    if len(set(headers.values())) != len(headers):
+        raise t.error("columns", "gives two columns the same header", "make each header unique")
+    t.done()
+    return Academy(code, name, careers_email, responses, tracker, roster_path, rcols, headers)
+
+
+def _backend(t: TableReader, file: Path, kinds: tuple[str, ...], id_key: str) -> Backend:
+    kind = t.text("backend")
+    if kind not in kinds:
+        raise t.error("backend", f"is {kind!r}", f"use one of {', '.join(kinds)}")
+    if kind in ("csv", "xlsx"):
+        must_exist = kind == "csv"
+        path = _path(t, "path", file, must_exist=must_exist)
+        if kind == "xlsx" and (path.suffix.lower() != ".xlsx" or path.is_dir()):
+            # openpyxl refuses anything else, and the old message then said "restore it
+            # from a backup", which is no use when the config names the wrong file.
+            raise t.error("path", f"is {path}, not an .xlsx workbook",
+                          'point it at the tracker file, e.g. "../output/tracker.xlsx"')
+        if kind == "csv" and path.is_dir():
+            raise t.error("path", f"is {path}, which is a folder", "name the .csv file in it")
+        backend = Backend(kind, path=path)
+    elif id_key == "form_id":
+        # Empty until `destsync setup` has created Form A; sync then asks for it.
+        backend = Backend(kind, remote_id=t.opt_text(id_key).strip())
+    else:
+        backend = Backend(kind, remote_id=t.text(id_key))
+    t.done()
+    return backend
+
+
+def _path(t: TableReader, key: str, file: Path, must_exist: bool) -> Path:
+    p: Path = (file.parent / str(t.text(key))).resolve()
+    try:
+        if must_exist and not p.exists():
+            raise t.error(key, f"points to {p}, which does not exist", "fix the path")
+        if not must_exist and not p.parent.exists():
+            # The folder for an output workbook is created by destsync, but only one level:
+            # a path that is wrong by a whole tree is a typo, not a new folder.
+            if not p.parent.parent.exists():
+                raise t.error(key, f"points into {p.parent}, which does not exist", "fix the path")
+    except PermissionError:
+        # Path.exists() raises, rather than answers False, inside a folder this account
+        # may not open; that used to be an unexpected error (exit 1).
+        raise t.error(key, f"points to {p}, which this account may not open",
+                      "give the account that runs destsync access to that folder") from None
+    return p

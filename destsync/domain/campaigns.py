@@ -1,0 +1,289 @@
+"""Which messages are due, and which checkpoints are now "not known": the pure planner.
+
+Data and a date in, values out; no I/O. The ledger (``TrackerSnapshot.ledger``) is the
+memory: one entry per message, keyed ``campaign/cycle/ref/attempt``. Rules:
+
+- Contact a student only with consent "Yes", no withdrawal, no "Do not contact", and an
+  email address. Parents (Form B) are contacted unless the student withdrew or staff
+  marked the row "Do not contact".
+- Stop as soon as a response for the campaign's checkpoint is in the tracker.
+- Attempt n is due ``spacing_days[n-1]`` days after the window opens, and never sooner
+  after attempt n-1 than the spacing between them (so a late start keeps the gaps).
+- A bounce is a failed attempt. After the last attempt plus the grace period (or once the
+  window has closed plus the grace period) with no response, the checkpoint is NCCIS 820
+  "cannot be contacted"; a student who refuses after being contacted is 830.
+- A message left "pending" by a crashed run is planned again under the same key; the send
+  phase asks the mailer whether it went before sending it (see sending.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from destsync.domain import vocab
+from destsync.domain.calendar import AcademicCalendar, results_day
+from destsync.domain.contact_plan import Campaign
+from destsync.domain.model import LedgerEntry, RosterEntry
+
+SENT_STATES = ("sent", "bounced")  # an attempt that was made, whatever came of it
+NO_CONTACT = ("Do not contact", "Consent withdrawn")
+REFUSING = ("No", "Withdrawn")
+NOT_KNOWN_CODES = {str(vocab.NOT_KNOWN), str(vocab.CANNOT_BE_CONTACTED), str(vocab.REFUSED)}
+
+
+@dataclass(frozen=True)
+class DueMessage:
+    """A message the rules call for; the service renders it into an OutgoingMessage."""
+
+    key: str
+    ref: str  # the student's Ref, or the academy code for the staff digest
+    campaign: Campaign
+    cycle: str
+    attempt: int
+    to: tuple[str, ...]
+    recovering: bool = False  # left pending by a crashed run
+
+    @property
+    def sort_key(self) -> tuple[int, int, int, str]:
+        """The stated priority order when the daily cap bites: messages a crashed run
+        left pending; then by campaign priority (lower first); then later attempts first,
+        because their window closes sooner; then by key, so the order is stable."""
+        return (0 if self.recovering else 1, self.campaign.priority, -self.attempt, self.key)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A checkpoint that ended without a response: NCCIS 820, or 830 for a refusal."""
+
+    ref: str
+    group: str
+    code: int
+    campaign: str
+
+    def cells(self) -> dict[str, str]:
+        return {
+            f"{self.group}_destination": vocab.NCCIS_LABELS[self.code],
+            f"{self.group}_nccis": str(self.code),
+        }
+
+
+@dataclass
+class CampaignPlan:
+    due: list[DueMessage] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # pending keys no longer due
+
+
+def ledger_key(campaign: str, cycle: str, ref: str, attempt: int) -> str:
+    return f"{campaign}/{cycle}/{ref}/{attempt}"
+
+
+def parse_key(key: str) -> tuple[str, str, str, int]:
+    campaign, cycle, ref, attempt = key.rsplit("/", 3)
+    return campaign, cycle, ref, int(attempt)
+
+
+def message_id(key: str) -> str:
+    """A deterministic Message-ID: the same message always carries the same id, which is
+    what lets a mailer find out after a crash whether it already went."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}@destsync.invalid>"
+
+
+def prefill_link(responder_url: str, entry: str, ref: str) -> str:
+    """The personal Form A link: the reference question prefilled with the student's Ref,
+    so the answer matches with certainty. Without an entry id, the plain form."""
+    if not entry:
+        return responder_url
+    from urllib.parse import quote
+
+    sep = "&" if "?" in responder_url else "?"
+    return f"{responder_url}{sep}usp=pp_url&{quote(entry)}={quote(ref)}"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The planner's view of one academy for one run."""
+
+    code: str
+    staff_to: tuple[str, ...]
+    calendar: AcademicCalendar
+    rows: Mapping[str, Mapping[str, str]]  # the tracker after this run's changes
+    roster: Sequence[RosterEntry]
+    ledger: Mapping[str, LedgerEntry]
+
+
+def plan_campaigns(campaigns: Iterable[Campaign], aud: Audience, now: datetime) -> CampaignPlan:
+    out = CampaignPlan()
+    today = now.date()
+    by_prefix: dict[str, dict[int, LedgerEntry]] = {}
+    for entry in aud.ledger.values():
+        try:
+            name, cycle, ref, n = parse_key(entry.key)
+        except ValueError:
+            continue  # a row someone typed into the hidden tab: not ours to act on
+        by_prefix.setdefault(f"{name}/{cycle}/{ref}", {})[n] = entry
+    for c in campaigns:
+        for person in _people(c, aud, today):
+            done = by_prefix.get(f"{c.key}/{person.cycle}/{person.ref}", {})
+            _plan_person(c, person, done, today, out)
+    due_keys = {m.key for m in out.due}
+    for entry in aud.ledger.values():
+        if entry.state == "pending" and entry.key not in due_keys:
+            out.stale.append(entry.key)
+    return out
+
+
+@dataclass(frozen=True)
+class _Person:
+    ref: str
+    cycle: str
+    to: tuple[str, ...]
+    start: date
+    end: date
+    eligible: bool
+    refusing: bool
+    responded: bool
+    group: str  # where a not-known outcome goes; "" when the campaign has none
+
+
+def _people(c: Campaign, aud: Audience, today: date) -> Iterable[_Person]:
+    # This year's window, and last year's while its grace period may still be running.
+    for year in (today.year - 1, today.year):
+        start, end = c.window.dates(year)
+        if today < start:
+            continue
+        if c.audience == "staff":
+            if year == today.year:
+                iso = today.isocalendar()
+                yield _Person(aud.code, f"{iso.year}-W{iso.week:02d}", aud.staff_to, today,
+                              today, bool(aud.staff_to), False, False, "")
+            continue
+        if c.audience == "parents":
+            yield from _parents(c, aud, year, start, end)
+            continue
+        for ref, row in aud.rows.items():
+            leaving = row.get("leaving_year", "")
+            if not leaving.isdigit():
+                continue
+            years_out = year - int(leaving)
+            groups: tuple[str, ...]
+            since: date | None
+            if c.audience == "alumni" and years_out in c.years:
+                group, groups, since = f"year{years_out}", (f"year{years_out}",), None
+            elif c.audience == "leavers" and years_out == 0:
+                group, groups, since = "actual", ("intended", "actual"), results_day(year)
+            else:
+                continue
+            email = row.get("email", "")
+            status = row.get("contact_status", "")
+            refusing = row.get("consent", "") in REFUSING or status in NO_CONTACT
+            yield _Person(
+                ref, str(year), (email,) if email else (), start, end,
+                row.get("consent", "") == "Yes" and not refusing and bool(email), refusing,
+                _responded(row, groups, group, since), group,
+            )
+
+
+def _parents(c: Campaign, aud: Audience, year: int, start: date, end: date) -> Iterable[_Person]:
+    ay = aud.calendar.academic_year(start)
+    for e in aud.roster:
+        # Year 13 this academic year leaves in ay+1, Year 12 in ay+2. The leaving year is
+        # the authority: an MIS year group can be a year stale after the summer roll-over.
+        if e.leaving_year not in (ay + 1, ay + 2) or e.year_group not in (None, 12, 13):
+            continue
+        row = aud.rows.get(e.ref, {})
+        email = row.get("parent_email", "") or e.parent_email
+        withdrawn = row.get("contact_status", "") in NO_CONTACT or row.get("consent") == "Withdrawn"
+        yield _Person(e.ref, str(ay), (email,) if email else (), start, end,
+                      bool(email) and not withdrawn, False, False, "")
+
+
+def _responded(row: Mapping[str, str], groups: tuple[str, ...], group: str,
+               since: date | None) -> bool:
+    for g in groups:
+        updated = row.get(f"{g}_updated", "")
+        if updated and (since is None or updated >= since.isoformat()):
+            return True
+    # A destination a person typed in (after a phone call, say) counts as a response;
+    # a not-known code destsync wrote does not.
+    return has_destination(row, group)
+
+
+def has_destination(row: Mapping[str, str], group: str) -> bool:
+    """A destination is known for this checkpoint (not one of the not-known codes)."""
+    return bool(row.get(f"{group}_destination")) and (
+        row.get(f"{group}_nccis", "") not in NOT_KNOWN_CODES
+    )
+
+
+def _plan_person(
+    c: Campaign, p: _Person, done: Mapping[int, LedgerEntry], today: date, out: CampaignPlan
+) -> None:
+    made = sorted(n for n, e in done.items() if e.state in SENT_STATES)
+    pending = sorted(n for n, e in done.items() if e.state == "pending")
+    if pending:
+        # A crashed run decided to send this; finish the job unless the rules now say no.
+        if p.eligible and not p.responded:
+            n = pending[0]
+            out.due.append(DueMessage(ledger_key(c.key, p.cycle, p.ref, n), p.ref, c, p.cycle,
+                                      n, p.to, recovering=True))
+        return
+    # A time that cannot be read (the hidden ledger edited by hand) counts as today: the
+    # cautious reading, which waits the full spacing and grace rather than skipping them.
+    last = max((_day(done[n].at) or today for n in made), default=None)
+    if made and p.group and not p.responded:
+        if p.refusing:
+            out.outcomes.append(Outcome(p.ref, p.group, vocab.REFUSED, c.key))
+            return
+        closed = today > p.end + timedelta(days=c.grace_days)
+        exhausted = len(made) >= c.attempts and last is not None and (
+            today >= last + timedelta(days=c.grace_days)
+        )
+        if closed or exhausted:
+            out.outcomes.append(Outcome(p.ref, p.group, vocab.CANNOT_BE_CONTACTED, c.key))
+            return
+    n = len(made) + 1
+    if n > c.attempts or not p.eligible or p.responded or today > p.end:
+        return
+    due = p.start + timedelta(days=c.spacing_days[n - 1])
+    if last is not None and n >= 2:
+        due = max(due, last + timedelta(days=c.spacing_days[n - 1] - c.spacing_days[n - 2]))
+    if due <= today:
+        out.due.append(DueMessage(ledger_key(c.key, p.cycle, p.ref, n), p.ref, c, p.cycle, n,
+                                  p.to))
+
+
+def _day(at: str) -> date | None:
+    try:
+        return datetime.fromisoformat(at).date()
+    except ValueError:
+        return None
+
+
+def sent_since(ledgers: Iterable[Mapping[str, LedgerEntry]], since: datetime) -> int:
+    """Messages that went out at or after ``since``, over every academy's ledger: the
+    mailbox's daily limit is shared by the whole trust."""
+    return sum(1 for ledger in ledgers for e in ledger.values()
+               if e.state == "sent" and at_or_after(e.at, since))
+
+
+def at_or_after(at: str, since: datetime) -> bool:
+    """A ledger time at or after ``since``; one that cannot be read is not."""
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return False
+    return (when if when.tzinfo else when.replace(tzinfo=since.tzinfo)) >= since
+
+
+def apply_cap(
+    due: Sequence[DueMessage], already_sent: int, cap: int
+) -> tuple[list[DueMessage], list[DueMessage]]:
+    """Split due messages into (send now, defer to the next run) in priority order."""
+    room = max(0, cap - already_sent)
+    ordered = sorted(due, key=lambda m: m.sort_key)
+    return ordered[:room], ordered[room:]

@@ -1,0 +1,127 @@
+"""The weekly staff digest's content, computed from the tracker after this run: pure.
+
+It names refs and counts, never names or contact details: a digest is an email, and email
+gets forwarded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from destsync.domain import vocab
+from destsync.domain.calendar import AcademicCalendar, Checkpoint, next_deadline
+from destsync.domain.campaigns import at_or_after, has_destination, parse_key
+from destsync.domain.model import GROUPS, LedgerEntry
+
+MAX_LISTED = 50
+_NEET = {code for code, label in vocab.NCCIS_LABELS.items() if label.startswith("NEET")}
+
+
+def build_digest(
+    rows: Mapping[str, Mapping[str, str]],
+    ledger: Mapping[str, LedgerEntry],
+    cal: AcademicCalendar,
+    checkpoints: tuple[Checkpoint, ...],
+    now: datetime,
+    review_total: int,
+    review_new: int,
+    due: int,
+    deferred: Iterable[str],
+) -> dict[str, Any]:
+    today = now.date()
+    cohorts = {int(r["leaving_year"]) for r in rows.values() if r.get("leaving_year", "").isdigit()}
+    nxt = next_deadline(cal, checkpoints, today, cohorts)
+    deadline: dict[str, Any] | None = None
+    if nxt is not None:
+        cp, year, when = nxt
+        cohort = [r for r in rows.values() if r.get("leaving_year") == str(year)]
+        missing = sum(1 for r in cohort if not has_destination(r, cp.group) or (
+            cp.needs_validation and r.get("validated", "") != "Yes"))
+        deadline = {"label": cp.label, "leaving_year": year, "date": when.isoformat(),
+                    "missing": missing, "rows": len(cohort)}
+    no_dest: list[str] = []
+    neet: list[str] = []
+    undecided: list[str] = []
+    for ref in sorted(rows):
+        row = rows[ref]
+        text = row.get("leaving_year", "")
+        if not text.isdigit():
+            continue
+        leaving = int(text)
+        left = today > cal.autumn_week2_end(leaving)
+        group = cal.group_for(leaving, today)
+        if not left:
+            if not has_destination(row, "intended") and leaving <= cal.academic_year(today) + 1:
+                undecided.append(ref)
+            elif _code(row, "intended") in _NEET:
+                neet.append(ref)
+            continue
+        if group is None:
+            continue  # past the three-year tracking period
+        latest = _latest(row, group)
+        if latest is None:
+            no_dest.append(ref)
+        elif _code(row, latest) in _NEET:
+            neet.append(ref)
+    week_ago = now - timedelta(days=7)
+    sent: Counter[str] = Counter()
+    for e in ledger.values():
+        if e.state == "sent" and at_or_after(e.at, week_ago):
+            sent[_campaign(e.key)] += 1
+    return {
+        "next_deadline": deadline,
+        "no_destination": _cut(no_dest),
+        "neet_risk": _cut(neet),
+        "undecided": _cut(undecided),
+        "review_total": review_total,
+        "review_new": review_new,
+        "sent": dict(sorted(sent.items())),
+        "due": due,
+        "deferred": dict(sorted(Counter(deferred).items())),
+    }
+
+
+def _code(row: Mapping[str, str], group: str) -> int:
+    text = row.get(f"{group}_nccis", "")
+    return int(text) if text.isdigit() else 0
+
+
+def _latest(row: Mapping[str, str], current: str) -> str | None:
+    """The most recent group with a known destination, up to the current one."""
+    keys = [g for g, _ in GROUPS]
+    for g in reversed(keys[: keys.index(current) + 1]):
+        if has_destination(row, g):
+            return g
+    return None
+
+
+def _campaign(key: str) -> str:
+    try:
+        return parse_key(key)[0]
+    except ValueError:
+        return "other"
+
+
+def _cut(refs: list[str]) -> list[str]:
+    if len(refs) <= MAX_LISTED:
+        return refs
+    return [*refs[:MAX_LISTED], f"and {len(refs) - MAX_LISTED} more"]
+
+
+def sample_digest() -> dict[str, Any]:
+    """Invented content for checking and previewing the digest template."""
+    return {
+        "next_deadline": {"label": "Actual destination (unvalidated)", "leaving_year": 2026,
+                          "date": "2026-12-31", "missing": 4, "rows": 120},
+        "no_destination": ["OAK-0007", "OAK-0012"],
+        "neet_risk": ["OAK-0031"],
+        "undecided": [],
+        "review_total": 6,
+        "review_new": 2,
+        "sent": {"annual_survey": 40, "form_b": 118},
+        "due": 12,
+        "deferred": {"form_b": 3},
+    }

@@ -1,0 +1,59 @@
+"""An outgoing message as MIME: pure, so every mailer builds the same bytes.
+
+Header values are folded to one line and built by the standard library's header
+registry, so nothing a student typed can add a header.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from urllib.parse import quote
+
+from destsync.domain.campaigns import message_id
+from destsync.domain.plan import OutgoingMessage
+from destsync.errors import RecipientRejected
+
+
+def one_line(text: str) -> str:
+    """Fold any run of whitespace, line breaks included, to one space."""
+    return " ".join(str(text).split())
+
+
+def build_email(
+    msg: OutgoingMessage, sender: str, sender_name: str = "", reply_to: str = "",
+    date: datetime | None = None,
+) -> EmailMessage:
+    """The MIME message for ``msg``: text and HTML parts, a deterministic Message-ID, and
+    a List-Unsubscribe header. RecipientRejected if an address is not an address."""
+    em = EmailMessage(policy=SMTP)
+    em["Subject"] = one_line(msg.subject)
+    em["From"] = Address(display_name=one_line(sender_name), addr_spec=_addr(sender))
+    em["To"] = [Address(addr_spec=_addr(a)) for a in msg.to.split(",") if a.strip()]
+    if reply_to:
+        em["Reply-To"] = Address(addr_spec=_addr(reply_to))
+        em["List-Unsubscribe"] = (
+            f"<mailto:{_addr(reply_to)}?subject={quote('Stop contact ' + msg.ref)}>"
+        )
+    em["Date"] = format_datetime(date or datetime.now().astimezone())
+    em["Message-ID"] = message_id(msg.key)
+    em["X-Destsync-Key"] = one_line(msg.key)
+    # Quoted-printable keeps non-ASCII names intact through any relay, 8BITMIME or not.
+    em.set_content(msg.text, cte="quoted-printable")
+    em.add_alternative(msg.html, subtype="html", cte="quoted-printable")
+    return em
+
+
+def _addr(text: str) -> str:
+    addr = text.strip()
+    if not addr or any(ch in addr for ch in "\r\n<>,;\"") or addr.count("@") != 1:
+        raise RecipientRejected(f"not an email address ({len(addr)} characters)",
+                                "fix the address in the tracker")
+    try:
+        Address(addr_spec=addr)
+    except (ValueError, IndexError):
+        raise RecipientRejected("not an email address", "fix the address in the tracker") from None
+    return addr

@@ -1,0 +1,163 @@
+"""The anonymised destinations report: counts by DfE destination-measure group, per cohort,
+checkpoint and academy, with small numbers suppressed. Pure: rows in, tables out.
+
+Publication rules (DOMAIN.md): a school's figures are withheld when its cohort has fewer
+than 6 students, a count from 1 to 5 is shown as ``c``, and no name, date of birth or free
+text is ever published. Suppressing a cell is not enough on its own: a table with its
+totals lets a reader subtract the shown cells from the total, so a row or column with one
+hidden cell gives it away. ``suppress`` therefore hides a second cell wherever only one
+is hidden (complementary suppression) until no row or column has exactly one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from destsync.domain import vocab
+from destsync.domain.model import GROUPS
+
+SMALL = 6  # counts below this (and above 0) are withheld; so is a cohort below it
+SUPPRESSED = "c"
+
+# The DfE measure groups, in the order the DfE tables list them, then what is not known.
+NOT_KNOWN = "Not known"
+MEASURE_GROUPS: tuple[str, ...] = (
+    "Sustained education: higher education",
+    "Sustained education: further education",
+    "Sustained education: other",
+    "Sustained apprenticeship",
+    "Sustained employment",
+    "Not sustained",
+    "Activity not captured",
+    NOT_KNOWN,
+)
+CHECKPOINT_LABELS: dict[str, str] = {
+    "intended": "Intended destination",
+    "actual": "Actual destination",
+    "year1": "One year on",
+    "year2": "Two years on",
+    "year3": "Three years on",
+}
+TRUST = "Trust"
+COHORT = "All leavers"  # the cohort total, a row of its own for suppression
+
+
+def measure_group(row: Mapping[str, str], group: str) -> str:
+    """The DfE group of one student's destination at one checkpoint. A label staff typed
+    that is not in the vocabulary still counts, as activity not captured."""
+    label = row.get(f"{group}_destination", "").strip()
+    if not label:
+        return NOT_KNOWN
+    dest = vocab.parse_destination(label)
+    return dest.dfe_group if dest is not None else "Activity not captured"
+
+
+@dataclass(frozen=True)
+class Cell:
+    count: int
+    shown: bool
+
+    def text(self) -> str:
+        return str(self.count) if self.shown else SUPPRESSED
+
+    def percent(self, cohort: Cell) -> str:
+        if not self.shown or not cohort.shown or cohort.count == 0:
+            return SUPPRESSED if not self.shown or not cohort.shown else ""
+        return f"{round(100 * self.count / cohort.count)}%"
+
+
+@dataclass
+class Table:
+    """One cohort at one checkpoint: measure group x (academies..., Trust)."""
+
+    leaving_year: int
+    checkpoint: str
+    columns: list[str]
+    cohort: dict[str, Cell] = field(default_factory=dict)
+    cells: dict[tuple[str, str], Cell] = field(default_factory=dict)  # (group, column)
+
+    @property
+    def label(self) -> str:
+        return f"{CHECKPOINT_LABELS[self.checkpoint]}: leavers of {self.leaving_year}"
+
+    def known_share(self, column: str) -> str:
+        """How many destinations are known, as a share of the cohort (or c)."""
+        unknown = self.cells[(NOT_KNOWN, column)]
+        cohort = self.cohort[column]
+        if not unknown.shown or not cohort.shown:
+            return SUPPRESSED
+        return Cell(cohort.count - unknown.count, True).percent(cohort)
+
+
+def suppress(counts: Mapping[tuple[str, str], int], cohorts: Mapping[str, int],
+             academies: Sequence[str]) -> tuple[dict[tuple[str, str], bool], dict[str, bool]]:
+    """Which cells and cohort totals may be shown. The last column is the trust total,
+    the sum of the academies; every column's cells sum to its cohort.
+
+    Each of those sums is a constraint a reader can solve. A constraint with exactly one
+    hidden entry gives that entry away, so another is hidden in it, the smallest (it
+    gives away least), until no constraint has exactly one."""
+    columns = [*academies, TRUST]
+    groups = sorted({g for g, _ in counts}, key=MEASURE_GROUPS.index)
+    value: dict[tuple[str, str], int] = dict(counts)
+    value.update({(COHORT, c): n for c, n in cohorts.items()})
+    hidden = {k for k, n in counts.items() if 0 < n < SMALL}
+    for c in columns:
+        if cohorts[c] < SMALL:  # a small school's figures are withheld whole
+            hidden |= {(g, c) for g in (*groups, COHORT)}
+    constraints = [[(g, c) for g in (*groups, COHORT)] for c in columns]
+    if len(academies) > 1:
+        constraints += [[(g, c) for c in columns] for g in (*groups, COHORT)]
+    else:
+        # One academy: the trust column is the same numbers, so each pair hides together.
+        constraints += [[(g, academies[0]), (g, TRUST)] for g in (*groups, COHORT)]
+    changed = True
+    while changed:
+        changed = False
+        for cells in constraints:
+            if sum(k in hidden for k in cells) == 1:
+                options = sorted(
+                    (value[k] == 0, value[k], k) for k in cells if k not in hidden)
+                hidden.add(options[0][2])
+                changed = True
+    shown = {k: k not in hidden for k in counts}
+    return shown, {c: (COHORT, c) not in hidden for c in columns}
+
+
+def build_tables(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
+                 years: Sequence[int] | None = None) -> list[Table]:
+    """Every (cohort, checkpoint) with at least one destination recorded, newest first."""
+    academies = list(rows_by_academy)
+    by_year: dict[int, dict[str, list[Mapping[str, str]]]] = {}
+    for code, rows in rows_by_academy.items():
+        for row in rows:
+            y = row.get("leaving_year", "").strip()
+            if y.isdigit():
+                by_year.setdefault(int(y), {a: [] for a in academies})[code].append(row)
+    tables: list[Table] = []
+    for year in sorted(by_year, reverse=True):
+        if years is not None and year not in years:
+            continue
+        cohort_rows = by_year[year]
+        for group, _ in GROUPS:
+            # Each row classified once (a typed label may need a fuzzy match).
+            tally = {code: Counter(measure_group(r, group) for r in cohort_rows[code])
+                     for code in academies}
+            if not any(n for t in tally.values() for g, n in t.items() if g != NOT_KNOWN):
+                continue  # nothing recorded yet at this checkpoint: no table of blanks
+            counts: dict[tuple[str, str], int] = {}
+            for g in MEASURE_GROUPS:
+                for code in academies:
+                    counts[(g, code)] = tally[code][g]
+                counts[(g, TRUST)] = sum(counts[(g, code)] for code in academies)
+            cohorts = {code: len(cohort_rows[code]) for code in academies}
+            cohorts[TRUST] = sum(cohorts.values())
+            shown, cohort_shown = suppress(counts, cohorts, academies)
+            # A one-school trust's total is that school: one column says it once.
+            t = Table(year, group, [*academies, TRUST] if len(academies) > 1 else academies)
+            t.cohort = {c: Cell(n, cohort_shown[c]) for c, n in cohorts.items()}
+            t.cells = {k: Cell(n, shown[k]) for k, n in counts.items()}
+            tables.append(t)
+    return tables

@@ -1,0 +1,149 @@
+"""The one composition root: config → adapters. Nothing else builds an adapter or a client,
+and nothing is built at import time."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from destsync.config.settings import Academy, Config
+from destsync.domain.model import RosterEntry
+from destsync.errors import ConfigError
+from destsync.service.ports import AcademyPorts, Mailer, ResponseSource, Roster, Tracker
+
+if TYPE_CHECKING:  # SDK-backed adapters are imported only when a config asks for them
+    from destsync.adapters.google.forms import GoogleFormsSource
+    from destsync.adapters.google.retry import RetryPolicy
+    from destsync.adapters.google.sheets import GoogleSheetsTracker
+
+
+class _NoRoster:
+    def read(self) -> list[RosterEntry]:
+        return []
+
+
+def build(cfg: Config, academy: Academy) -> AcademyPorts:
+    calls: Counter[str] = Counter()
+    responses: ResponseSource
+    tracker: Tracker
+    watermark: Callable[[], str] | None
+    if academy.tracker.kind == "xlsx":
+        from destsync.adapters.local.xlsx_tracker import XlsxTracker
+
+        assert academy.tracker.path is not None
+        tracker = XlsxTracker(academy.tracker.path, academy.headers)
+        watermark = None
+    else:
+        sheets = google_tracker(cfg, academy, calls)
+        tracker, watermark = sheets, sheets.watermark
+    if academy.responses.kind == "csv":
+        from destsync.adapters.local.csv_responses import CsvResponseSource
+
+        assert academy.responses.path is not None
+        responses = CsvResponseSource(academy.responses.path, cfg.questions, cfg.timezone)
+    else:
+        # Incremental: the Sheets tracker keeps the newest placed submission (its
+        # watermark, read with the tracker before responses are read). With a workbook
+        # tracker every response is read each run, which is correct, just not incremental.
+        responses = google_forms_source(cfg, academy, calls, watermark)
+    roster: Roster = _NoRoster()
+    if academy.roster_path is not None:
+        from destsync.adapters.local.roster_csv import CsvRoster
+
+        roster = CsvRoster(academy.roster_path, academy.roster_columns, academy.code)
+    mailer = build_mailer(cfg, academy, calls)
+    return AcademyPorts(academy, responses, tracker, roster, calls, mailer)
+
+
+def retry_policy(cfg: Config) -> RetryPolicy:
+    from destsync.adapters.google.retry import RetryPolicy
+
+    return RetryPolicy(total_seconds=float(cfg.google.retry_seconds))
+
+
+def google_tracker(cfg: Config, academy: Academy, calls: Counter[str]) -> GoogleSheetsTracker:
+    """The Sheets tracker; API calls are counted into ``calls`` as "sheets.<method>"."""
+    from destsync.adapters.google import credentials as cr
+    from destsync.adapters.google.sheets import GoogleSheetsTracker
+    from destsync.adapters.google.sheets_api import SheetsApi
+
+    creds = cr.credentials_for(cr.SHEETS_SCOPES, cfg.google.credentials_file)
+    policy = retry_policy(cfg)
+    client = cr.gspread_client(creds, policy, calls)
+    label = f"spreadsheet {academy.tracker.remote_id} ({academy.code})"
+    return GoogleSheetsTracker(
+        SheetsApi(client, academy.tracker.remote_id, label), academy.headers, policy
+    )
+
+
+def google_forms_source(
+    cfg: Config,
+    academy: Academy,
+    calls: Counter[str],
+    watermark: Callable[[], str] | None = None,
+    setup: bool = False,
+) -> GoogleFormsSource:
+    """The Forms source (read scopes; ``setup`` asks for forms.body to add questions).
+    The service is built on first use, so a run that never reads builds nothing."""
+    from destsync.adapters.google import credentials as cr
+    from destsync.adapters.google.forms import GoogleFormsSource
+
+    if not academy.responses.remote_id and not setup:
+        raise ConfigError(
+            f"{cfg.file}: academy {academy.code} has no responses.form_id",
+            "run `destsync setup` to create Form A, then set form_id to the id it prints",
+        )
+    scopes = cr.FORMS_SETUP_SCOPES if setup else cr.FORMS_READ_SCOPES
+    creds = cr.credentials_for(scopes, cfg.google.credentials_file)
+    policy = retry_policy(cfg)
+    return GoogleFormsSource(
+        lambda: cr.discovery_service("forms", "v1", creds, policy, calls),
+        academy.responses.remote_id, cfg.questions, watermark,
+    )
+
+
+def build_mailer(cfg: Config, academy: Academy, calls: Counter[str]) -> Mailer | None:
+    """The configured mailer, sending as ``mail.sender`` (or the academy's careers email)
+    with replies to the careers email."""
+    mail = cfg.mail
+    if not cfg.campaigns:
+        return None
+    sender = mail.sender or academy.careers_email
+    if not sender:
+        raise ConfigError(
+            f"{cfg.file}: academy {academy.code} has no careers_email and [mail] no sender",
+            "set careers_email for the academy, or mail.sender",
+        )
+    reply_to = academy.careers_email or sender
+    if mail.backend == "outbox":
+        from destsync.adapters.local.outbox import OutboxMailer
+
+        return OutboxMailer(mail.outbox, sender, mail.sender_name, reply_to)
+    if mail.backend == "smtp":
+        from destsync.adapters.local.smtp import SmtpMailer
+
+        s = mail.smtp
+        password = os.environ.get(s.password_env, "") if s.password_env else ""
+        if s.password_env and not password:
+            raise ConfigError(
+                f"{cfg.file}: mail.smtp.password_env names {s.password_env}, which is not set",
+                f"export {s.password_env}=... before running destsync",
+            )
+        return SmtpMailer(
+            s.host, s.port, sender, sender_name=mail.sender_name, reply_to=reply_to,
+            starttls=s.starttls, use_ssl=s.ssl, username=s.username, password=password,
+            journal=s.journal, timeout=s.timeout,
+        )
+    from destsync.adapters.google import credentials as cr
+    from destsync.adapters.google import gmail
+
+    # The mailbox is reached by domain-wide delegation: act as the sending address.
+    creds = None if os.environ.get("WORKSPACE_EMULATOR_HOST") else cr.credentials_for(
+        gmail.SCOPES, cfg.google.credentials_file, subject=sender
+    )
+    return gmail.GmailMailer(
+        gmail.build_service(creds), sender, user=mail.gmail_user,
+        sender_name=mail.sender_name, reply_to=reply_to, calls=calls,
+    )

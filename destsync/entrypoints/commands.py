@@ -1,0 +1,299 @@
+"""What each CLI command does: wire the config to the service and print the outcome.
+
+Output names counts and refs, never a student's personal data: it lands in Cloud Run logs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from destsync.config.settings import Config, load_config
+from destsync.entrypoints import bootstrap
+from destsync.errors import ConfigError, DestsyncError, InputError, TemplateError
+from destsync.service.ports import AcademyPorts
+from destsync.service.sync import RunResult, run_sync
+
+# --now is for replaying or testing a date. A real date is well inside these years; one
+# outside them is a typo (0001-01-01 crashed the planner with "year -5 is out of range",
+# and 9999-12-31 froze every return and filed hundreds of review rows, for good).
+NOW_YEARS = (2000, 2099)
+
+
+def parse_now(text: str | None, tz: str) -> datetime:
+    zone = ZoneInfo(tz)
+    if not text:
+        return datetime.now(zone)
+    try:
+        if "T" in text or " " in text:
+            d = datetime.fromisoformat(text)
+            d = d if d.tzinfo else d.replace(tzinfo=zone)
+        else:
+            # A bare date means the job's usual early-morning run on that day.
+            d = datetime.combine(datetime.fromisoformat(text).date(), time(6, 0), zone)
+    except ValueError:
+        raise ConfigError(
+            f"--now {text!r} is not a date", "write --now YYYY-MM-DD (or an ISO date-time)"
+        ) from None
+    lo, hi = NOW_YEARS
+    if not lo <= d.year <= hi:
+        raise ConfigError(
+            f"--now {text!r} is outside the years {lo} to {hi}",
+            "write the date you mean as YYYY-MM-DD, or leave out --now for today",
+        )
+    return d
+
+
+def _not_utf8_template(folder: Path) -> str | None:
+    for f in sorted(folder.glob("*.j2")):
+        try:
+            f.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            return f.name
+    return None
+
+
+@contextmanager
+def template_errors(cfg: Config) -> Iterator[None]:
+    """Turn a template file that is not UTF-8 text into one TemplateError line.
+
+    render.Renderer names every error raised while a template runs; a file it cannot
+    decode fails in Jinja's loader, before any template line, and is named here, where the
+    folder is known. Rendering happens before anything is written or sent, so nothing is
+    half-done. Other exceptions pass through.
+    """
+    try:
+        yield
+    except DestsyncError:
+        raise
+    except UnicodeDecodeError as exc:
+        bad = _not_utf8_template(cfg.mail.templates)
+        if bad is None:
+            raise
+        raise TemplateError(
+            f"template {bad} in {cfg.mail.templates} is not UTF-8 text ({exc.reason})",
+            "save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)",
+        ) from None
+
+
+def _ports(cfg: Config) -> list[AcademyPorts]:
+    return [bootstrap.build(cfg, a) for a in cfg.academies]
+
+
+def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> int:
+    cfg = load_config(config)
+    now = parse_now(now_text, cfg.timezone)
+    ports = _ports(cfg)
+    interactive = sys.stderr.isatty() and not as_json
+    if interactive:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        with console.status("starting") as status, template_errors(cfg):
+            result = run_sync(cfg, ports, now, dry_run, step=lambda s: status.update(s))
+    else:
+        with template_errors(cfg):
+            result = run_sync(cfg, ports, now, dry_run)
+    if as_json:
+        print(json.dumps(result.summary(), indent=2, sort_keys=True))
+    elif dry_run:
+        for code, plan in result.plans.items():
+            print(f"[{code}] dry run: nothing written")
+            print(plan.to_text())
+    else:
+        _print_summary(result, cfg)
+    return 0
+
+
+def _print_summary(result: RunResult, cfg: Config) -> None:
+    s = result.summary()
+    print(
+        f"destsync sync {result.run_id}: read {s['responses_read']} responses; "
+        f"added {s['rows_added']} rows; updated {s['cells_updated']} cells; "
+        f"{s['conflicts']} conflicts and {s['review_items']} new review items; "
+        f"froze {s['returns_frozen']} returns"
+    )
+    by_campaign = ", ".join(f"{k} {v}" for k, v in s["emails_sent_by_campaign"].items())
+    print(
+        f"  emails: sent {s['emails_sent']}" + (f" ({by_campaign})" if by_campaign else "")
+        + f"; deferred by the daily cap {s['emails_deferred']}; bounced {s['emails_bounced']}"
+        + f"; {s['not_known_recorded']} checkpoints recorded as not known (820/830)"
+    )
+    for a in cfg.academies:
+        if a.tracker.path is not None:
+            print(f"  {a.code}: tracker {a.tracker.path}")
+
+
+def setup(config: Path) -> int:
+    cfg = load_config(config)
+    for a in cfg.academies:
+        if a.tracker.kind == "xlsx" and a.tracker.path is not None:
+            from destsync.adapters.local.xlsx_tracker import XlsxTracker
+
+            changed = XlsxTracker(a.tracker.path, a.headers).setup()
+            print(f"{a.code}: {'created' if changed else 'already set up'} {a.tracker.path}")
+        elif a.tracker.kind == "google_sheets":
+            from destsync.adapters.google.setup import setup_sheet
+
+            tracker = bootstrap.google_tracker(cfg, a, Counter())
+            changed = setup_sheet(tracker.api, a.headers)
+            print(f"{a.code}: {'updated' if changed else 'already set up'} {tracker.api.label}")
+        if a.responses.kind == "google_forms":
+            from destsync.adapters.google.setup import create_form, setup_form
+
+            source = bootstrap.google_forms_source(cfg, a, Counter(), setup=True)
+            title = f"Form A: {a.name}"
+            if not source.form_id:
+                create_form(source, title)
+                print(f"{a.code}: created Form A, form id {source.form_id}")
+                print(f"  set responses.form_id = \"{source.form_id}\" for {a.code} in {config}")
+            changed, entry = setup_form(source, title)
+            print(f"{a.code}: {'updated' if changed else 'already set up'} {source.what}")
+            if entry and entry != cfg.reference_entry:
+                print(f"  set form_a.reference_entry = \"{entry}\" for prefilled links")
+    return 0
+
+
+def check(config: Path) -> int:
+    cfg = load_config(config)
+    for p in _ports(cfg):
+        p.tracker.read()
+        n_roster = len(p.roster.read())
+        n_resp = len(p.responses.read(None))
+        print(f"{p.academy.code}: config ok; {n_roster} on roster; {n_resp} responses readable")
+    from destsync.service.outreach import check_templates
+    from destsync.service.render import Renderer
+
+    with template_errors(cfg):
+        n = check_templates(cfg, Renderer(cfg.mail.templates))
+    print(f"templates ok: {n} campaign templates rendered against sample data")
+    return 0
+
+
+def preview(config: Path, campaign: str, ref: str | None, html_out: Path | None,
+            now_text: str | None) -> int:
+    """Render one campaign's template for a student (or an academy's digest), or for the
+    sample data. This is the one command that prints a student's details, on purpose:
+    a person asked to see that letter."""
+    from destsync.entrypoints.preview import render_preview
+    from destsync.service.render import to_terminal_text
+
+    cfg = load_config(config)
+    now = parse_now(now_text, cfg.timezone)
+    out = html_out or Path(f"preview-{campaign}.html")
+    if out.is_dir():
+        raise InputError(f"--html {out} is a folder", f"name a file, e.g. {out / 'preview.html'}")
+    with template_errors(cfg):
+        subject, text, page, where = render_preview(cfg, campaign, ref, now)
+    try:
+        out.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        # A missing folder or a read-only working directory (a container) was an
+        # "unexpected" FileNotFoundError; the letter itself was fine.
+        raise InputError(
+            f"cannot write {out} ({exc.strerror or type(exc).__name__})",
+            "pass --html with a path in a folder that exists and you can write to",
+        ) from None
+    print(to_terminal_text(subject, text))
+    print(f"-- HTML written to {out} ({where})")
+    return 0
+
+
+def demo(out: Path, seed: int, leavers: int) -> int:
+    from destsync.entrypoints.demo import run_demo
+
+    if not 1 <= leavers <= 5000:
+        raise ConfigError(f"--leavers {leavers} is not from 1 to 5000",
+                          "pass --leavers with a number such as 150")
+    # The demo writes destsync.toml, roster.csv, form-a-responses.csv and tracker.xlsx
+    # and syncs invented students into that tracker. Pointed at a real school's folder it
+    # would overwrite them; run twice into one folder it mixes two demos. A new folder only.
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(
+            f"--out {out} already exists" + ("" if out.is_dir() else " and is a file"),
+            "name a new folder for the demo (or delete the old demo folder first)",
+        )
+    run_demo(out, seed, leavers, lambda cfg, now: sync(cfg, now, dry_run=False, as_json=False))
+    return 0
+
+
+def report(config: Path, out: Path, now_text: str | None) -> int:
+    """The anonymised report from every academy's tracker. Reads only; writes the folder."""
+    from destsync.config.mail import DEFAULT_TEMPLATES
+    from destsync.domain.report import TRUST, build_tables
+    from destsync.service.report_output import chart_png, csv_text, render_html, write_report
+
+    cfg = load_config(config)
+    today = parse_now(now_text, cfg.timezone).date()
+    rows = {p.academy.code: list(p.tracker.read().rows.values()) for p in _ports(cfg)}
+    tables = build_tables(rows)
+    names = {a.code: a.name for a in cfg.academies} | {TRUST: f"{cfg.trust_name} (all)"}
+    chart = chart_png(tables)
+    templates = cfg.mail.templates if (cfg.mail.templates / "report.html.j2").exists() \
+        else DEFAULT_TEMPLATES
+    files = {
+        "report.html": render_html(templates, cfg.trust_name, tables, names, chart,
+                                   today).encode("utf-8"),
+        "report.csv": csv_text(tables, names).encode("utf-8-sig"),  # Excel reads the BOM
+    }
+    if chart:
+        files["chart.png"] = chart
+    written = write_report(out, files)
+    print(f"report: {len(tables)} tables (cohort x checkpoint) for {len(rows)} academies")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+def subject_access(config: Path, ref: str, out: Path) -> int:
+    """Everything held about one student, as JSON readable by a person. Reads only."""
+    from destsync.domain import subject_access as sar
+
+    cfg = load_config(config)
+    ref = ref.strip()
+    for p in _ports(cfg):
+        snap = p.tracker.read()
+        if ref not in snap.rows:
+            continue
+        tabs = p.tracker.read_tabs(sar.VISIBLE)
+        # Every response, not just those after the sync's watermark.
+        everything = p.responses.read(datetime(2000, 1, 1, tzinfo=UTC))
+        record = sar.collect(
+            ref, p.academy.name, snap, tabs, everything, p.academy.headers,
+            parse_now(None, cfg.timezone).isoformat(timespec="seconds"),
+        )
+        text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+        _write_private(out, text)
+        print(f"{ref}: {sar.count(record)} items written to {out} (readable by you only)")
+        return 0
+    raise InputError(
+        f"no row has Ref {ref!r} in any academy's tracker",
+        "copy the Ref from the Tracker tab (it looks like OAK-1001)",
+    )
+
+
+def _write_private(out: Path, text: str) -> None:
+    """Personal data: created readable by the owner only, written whole or not at all."""
+    import os
+    import tempfile
+
+    if out.is_dir():
+        raise InputError(f"{out} is a folder", "pass --out with a file name, e.g. sar.json")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".destsync-", dir=out.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write in {out.parent} ({exc.strerror or exc})",
+                         "pass --out with a path in a folder you can write to") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp makes it 0600
+            fh.write(text)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,134 @@
+"""The mail half of a run, between planning and applying: which campaign messages are due
+per academy, the trust-wide daily cap, and rendering. Pure apart from reading templates.
+
+The service calls ``stage`` per academy (after ``plan_sync``), then ``allocate`` once for
+the whole trust, because the mailbox's daily limit is shared by every academy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from destsync.config.settings import Academy, Config
+from destsync.domain.campaigns import (
+    Audience,
+    CampaignPlan,
+    DueMessage,
+    apply_cap,
+    plan_campaigns,
+    prefill_link,
+    sent_since,
+)
+from destsync.domain.digest import build_digest
+from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
+from destsync.domain.plan import OutgoingMessage, Plan, after_rows
+from destsync.domain.reconcile import PlanContext, plan_sync
+from destsync.service.render import (
+    SAMPLE_REF,
+    Renderer,
+    campaign_context,
+    sample_context,
+    stop_context,
+)
+from destsync.service.sending import pending_entries
+
+
+@dataclass
+class Staged:
+    academy: Academy
+    snap: TrackerSnapshot
+    plan: Plan
+    camp: CampaignPlan
+    rows: dict[str, dict[str, str]]
+
+    @property
+    def recovering(self) -> set[str]:
+        """Keys a crashed run left pending: the mailer is asked before they are sent."""
+        return {m.key for m in self.camp.due if m.recovering}
+
+
+def stage(
+    cfg: Config, academy: Academy, ctx: PlanContext, snap: TrackerSnapshot,
+    roster: Sequence[RosterEntry], responses: Sequence[RawResponse], plan: Plan, now: datetime,
+) -> Staged:
+    """Plan the campaigns on the tracker as it will be after this run, so a response that
+    arrives today stops today's reminder. "Not known" outcomes go back through the
+    three-way merge: a person's edit of those cells still wins."""
+    rows = after_rows(snap, plan)
+    staff = cfg.mail.digest_to or ((academy.careers_email,) if academy.careers_email else ())
+    audience = Audience(academy.code, staff, cfg.calendar, rows, roster, snap.ledger)
+    camp = plan_campaigns(cfg.campaigns, audience, now)
+    if camp.outcomes:
+        wants = [(o.ref, col, value, f"campaign {o.campaign}")
+                 for o in camp.outcomes for col, value in o.cells().items()]
+        plan = plan_sync(snap, roster, responses, ctx, now, extra_wants=wants)
+        rows = after_rows(snap, plan)
+    return Staged(academy, snap, plan, camp, rows)
+
+
+def allocate(cfg: Config, renderer: Renderer, staged: Sequence[Staged], now: datetime) -> None:
+    """Apply the rolling 24-hour cap over the trust, render what goes now, and put the
+    pending ledger entries into each plan (phase one of exactly-once)."""
+    used = sent_since([s.snap.ledger for s in staged], now - timedelta(hours=24))
+    # The cap is the trust's (one mailbox); each plan then takes its share of both lists.
+    go, _ = apply_cap([m for s in staged for m in s.camp.due], used, cfg.mail.daily_cap)
+    go_keys = {m.key for m in go}
+    for s in staged:
+        own = {m.key for m in s.camp.due}
+        mine = [m for m in go if m.key in own]  # in priority order
+        deferred = [m for m in s.camp.due if m.key not in go_keys]
+        s.plan.deferred = [_unrendered(m) for m in deferred]
+        s.plan.messages = [_render(cfg, renderer, s, m, len(mine), deferred, now)
+                           for m in mine]
+        s.plan.ledger = pending_entries(s.plan.messages, now, s.recovering)
+
+
+def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
+            deferred: Sequence[DueMessage], now: datetime) -> OutgoingMessage:
+    ctx = message_context(cfg, s.academy, s.rows.get(m.ref, {}), m.ref, m.cycle)
+    ctx.update(campaign_context(m.campaign, m.attempt))
+    if m.campaign.audience == "staff":
+        ctx["digest"] = build_digest(
+            s.rows, s.snap.ledger, cfg.calendar, cfg.checkpoints, now,
+            len(s.snap.review_keys) + len(s.plan.review), len(s.plan.review), due,
+            [d.campaign.key for d in deferred],
+        )
+    subject, text, html = renderer.render(m.campaign.template, m.campaign.subject, ctx)
+    return OutgoingMessage(m.key, m.ref, m.campaign.key, ", ".join(m.to), subject, text, html,
+                           m.campaign.priority)
+
+
+def message_context(cfg: Config, academy: Academy, row: Mapping[str, str], ref: str,
+                    cycle: str) -> dict[str, Any]:
+    leaving = row.get("leaving_year", "")
+    years_out = int(cycle) - int(leaving) if cycle.isdigit() and leaving.isdigit() else 0
+    return {
+        "school": {"name": academy.name, "careers_email": academy.careers_email},
+        "trust": {"name": cfg.trust_name},
+        "student": {"forename": row.get("forename", ""), "surname": row.get("surname", ""),
+                    "ref": ref, "leaving_year": leaving, "years_out": years_out},
+        "form_link": prefill_link(cfg.responder_url, cfg.reference_entry, ref),
+        "stop": stop_context(academy.careers_email, ref, academy.name),
+    }
+
+
+def check_templates(cfg: Config, renderer: Renderer) -> int:
+    """Render every campaign's templates against invented data; TemplateError stops the
+    run before anything is read, written or sent."""
+    return sum(renderer.check(cfg.campaigns, sample_for(cfg, a)) for a in cfg.academies)
+
+
+def sample_for(cfg: Config, academy: Academy) -> dict[str, Any]:
+    """Invented data, as an academy's letters would show it (render.SAMPLE_REF's link)."""
+    link = prefill_link(cfg.responder_url, cfg.reference_entry, SAMPLE_REF)
+    return sample_context(academy.name, academy.careers_email, cfg.trust_name, link)
+
+
+def _unrendered(m: DueMessage) -> OutgoingMessage:
+    # Deferred messages are only counted and listed; they are rendered on the run that
+    # sends them, with the data as it is then.
+    return OutgoingMessage(m.key, m.ref, m.campaign.key, ", ".join(m.to), "", "", "",
+                           m.campaign.priority)

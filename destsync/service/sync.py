@@ -1,0 +1,148 @@
+"""One run: read → plan → apply → record, per academy. The only place that sequences I/O."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from destsync.config.settings import Config
+from destsync.domain.plan import Plan
+from destsync.domain.reconcile import PlanContext, plan_sync
+from destsync.errors import DestsyncError, MissingColumn, PartlyWritten
+from destsync.service.outreach import Staged, allocate, check_templates, stage
+from destsync.service.ports import AcademyPorts
+from destsync.service.render import Renderer
+from destsync.service.sending import SendReport, send_all, stale_entries
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    plans: dict[str, Plan] = field(default_factory=dict)
+    api_calls: dict[str, dict[str, int]] = field(default_factory=dict)
+    emails_sent: int = 0
+    sends: dict[str, SendReport] = field(default_factory=dict)
+
+    def add_sends(self, code: str, report: SendReport) -> None:
+        self.sends[code] = report
+        self.emails_sent += report.total_sent
+
+    def summary(self) -> dict[str, Any]:
+        # The plan's own counts, summed: an empty plan names them, so the two never drift.
+        total: dict[str, Any] = {"run_id": self.run_id, **Plan(now="").summary()}
+        for plan in self.plans.values():
+            for key, value in plan.summary().items():
+                total[key] += value
+        total["emails_sent"] = self.emails_sent
+        by_campaign: Counter[str] = Counter()
+        for r in self.sends.values():
+            by_campaign.update(r.sent)
+        total["emails_sent_by_campaign"] = dict(sorted(by_campaign.items()))
+        total["emails_bounced"] = sum(r.bounced for r in self.sends.values())
+        total["emails_recovered"] = sum(r.recovered for r in self.sends.values())
+        total["not_known_recorded"] = sum(
+            1 for p in self.plans.values() for c in p.changes
+            if c.source.startswith("campaign ") and c.column.endswith("_nccis")
+        )
+        total["api_calls"] = {
+            api: dict(sorted(methods.items())) for api, methods in sorted(self.api_calls.items())
+        }
+        total["academies"] = {code: p.summary() for code, p in self.plans.items()}
+        return total
+
+
+def _codes(codes: list[str]) -> str:
+    return codes[0] if len(codes) == 1 else f"{', '.join(codes[:-1])} and {codes[-1]}"
+
+
+def _was(codes: list[str]) -> str:
+    return f"{_codes(codes)} {'was' if len(codes) == 1 else 'were'}"
+
+
+_NOTHING_WRITTEN = re.compile(r"^nothing was written[;,]?\s*|[;,]?\s*nothing was written")
+
+
+def partly_written(exc: DestsyncError, written: list[str], rest: list[str]) -> PartlyWritten:
+    """``exc`` with its claim that nothing was written made true for a run of several
+    academies: each tracker write is all-or-nothing, but an earlier academy's write has
+    already happened when a later one fails."""
+    message = _NOTHING_WRITTEN.sub("", exc.message)
+    hint = _NOTHING_WRITTEN.sub("", exc.hint)
+    done = f"{_was(written)} written; {_was(rest)} not" if rest else f"{_was(written)} written"
+    carry = (f"the next run carries on with {_codes(rest)}" if rest
+             else "the next run carries on where this one stopped")
+    return PartlyWritten(
+        f"{message}; {done}", f"{hint}; {carry}" if hint else carry, exc.exit_code
+    )
+
+
+def context_for(cfg: Config, code: str) -> PlanContext:
+    return PlanContext(code, cfg.calendar, cfg.checkpoints, cfg.freeze_late_days,
+                       cfg.retention_grace_days, cfg.timezone)
+
+
+def run_sync(
+    cfg: Config,
+    ports: list[AcademyPorts],
+    now: datetime,
+    dry_run: bool = False,
+    step: Callable[[str], None] = lambda _: None,
+) -> RunResult:
+    result = RunResult(run_id=uuid.uuid4().hex[:12])
+    renderer = Renderer(cfg.mail.templates)
+    # A broken template stops the run here, before anything is written or sent.
+    check_templates(cfg, renderer)
+    staged: list[tuple[AcademyPorts, Staged]] = []
+    for p in ports:
+        code = p.academy.code
+        step(f"{code}: reading")
+        try:
+            snap = p.tracker.read()
+        except MissingColumn as exc:
+            # Only here is the academy known; its code is what the config section shows.
+            raise exc.for_academy(code) from None
+        roster = p.roster.read()
+        responses = p.responses.read(None)
+        step(f"{code}: planning")
+        ctx = context_for(cfg, code)
+        plan = plan_sync(snap, roster, responses, ctx, now)
+        st = stage(cfg, p.academy, ctx, snap, roster, responses, plan, now)
+        if p.mailer is None:
+            st.camp.due.clear()
+        staged.append((p, st))
+        result.plans[code] = st.plan
+    allocate(cfg, renderer, [st for _, st in staged], now)
+    written: list[str] = []
+    for i, (p, st) in enumerate(staged):
+        code, plan = p.academy.code, st.plan
+        try:
+            if not dry_run and not plan.is_empty():
+                step(f"{code}: writing")
+                p.tracker.apply(plan, result.run_id)
+                written.append(code)
+            if not dry_run and p.mailer is not None and (plan.messages or st.camp.stale):
+                step(f"{code}: sending {len(plan.messages)} emails")
+                try:
+                    report = send_all(
+                        plan.messages, stale_entries(st.camp.stale, st.snap.ledger),
+                        st.recovering, p.tracker, p.mailer, now, cfg.mail.send_batch,
+                    )
+                finally:
+                    close = getattr(p.mailer, "close", None)
+                    if callable(close):
+                        close()
+                result.add_sends(code, report)
+        except DestsyncError as exc:
+            rest = [q.academy.code for q, _ in staged[i:] if q.academy.code not in written]
+            if not written or (written == [code] and not rest):
+                raise  # the adapter's own words are true: one academy, or nothing written
+            raise partly_written(exc, written, rest) from exc
+        for key, n in p.api_calls.items():
+            api, _, method = key.partition(".")
+            result.api_calls.setdefault(api, {})[method] = n
+    return result
