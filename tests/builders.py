@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from destsync.domain.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar
+from destsync.domain.context import PlanContext
 from destsync.domain.model import RawResponse, RosterEntry
-from destsync.domain.reconcile import PlanContext
 
 CTX = PlanContext("OAK", AcademicCalendar({}), DEFAULT_CHECKPOINTS)
 

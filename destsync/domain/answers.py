@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 
+from destsync.domain import levels, vocab
 from destsync.domain import normalize as n
-from destsync.domain import vocab
 from destsync.domain.model import RawResponse
 
 
@@ -95,7 +95,7 @@ def parse_response(raw: RawResponse, today: date, tz: tzinfo | None = None) -> P
             g[key] = text
     level_text = n.clean_text(a.get("level", ""))
     if level_text:
-        level = vocab.parse_level(level_text)
+        level = levels.parse_level(level_text)
         if level is None:
             # Keep what they wrote: a person can still read it, and nothing is lost.
             g["level"] = level_text

@@ -1,7 +1,7 @@
 """The mail half of a run, between planning and applying: which campaign messages are due
 per academy, the trust-wide daily cap, and rendering. Pure apart from reading templates.
 
-The service calls ``stage`` per academy (after ``plan_sync``), then ``allocate`` once for
+The service calls ``stage`` per academy (the one planning pass), then ``allocate`` once for
 the whole trust, because the mailbox's daily limit is shared by every academy.
 """
 
@@ -14,18 +14,17 @@ from typing import Any
 
 from destsync.config.settings import Academy, Config
 from destsync.domain.campaigns import (
-    Audience,
     CampaignPlan,
     DueMessage,
     apply_cap,
-    plan_campaigns,
     prefill_link,
     sent_since,
 )
+from destsync.domain.context import PlanContext
 from destsync.domain.digest import build_digest
 from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
-from destsync.domain.plan import OutgoingMessage, Plan, after_rows
-from destsync.domain.reconcile import PlanContext, plan_sync
+from destsync.domain.plan import OutgoingMessage, Plan
+from destsync.domain.reconcile import Contact, plan_academy
 from destsync.service.render import (
     SAMPLE_REF,
     Renderer,
@@ -52,21 +51,13 @@ class Staged:
 
 def stage(
     cfg: Config, academy: Academy, ctx: PlanContext, snap: TrackerSnapshot,
-    roster: Sequence[RosterEntry], responses: Sequence[RawResponse], plan: Plan, now: datetime,
+    roster: Sequence[RosterEntry], responses: Sequence[RawResponse], now: datetime,
 ) -> Staged:
-    """Plan the campaigns on the tracker as it will be after this run, so a response that
-    arrives today stops today's reminder. "Not known" outcomes go back through the
-    three-way merge: a person's edit of those cells still wins."""
-    rows = after_rows(snap, plan)
+    """One academy's plan, tracker and campaigns together (``plan_academy``: one pass,
+    each response parsed once)."""
     staff = cfg.mail.digest_to or ((academy.careers_email,) if academy.careers_email else ())
-    audience = Audience(academy.code, staff, cfg.calendar, rows, roster, snap.ledger)
-    camp = plan_campaigns(cfg.campaigns, audience, now)
-    if camp.outcomes:
-        wants = [(o.ref, col, value, f"campaign {o.campaign}")
-                 for o in camp.outcomes for col, value in o.cells().items()]
-        plan = plan_sync(snap, roster, responses, ctx, now, extra_wants=wants)
-        rows = after_rows(snap, plan)
-    return Staged(academy, snap, plan, camp, rows)
+    planned = plan_academy(snap, roster, responses, ctx, now, Contact(cfg.campaigns, staff))
+    return Staged(academy, snap, planned.plan, planned.camp, planned.rows)
 
 
 def allocate(cfg: Config, renderer: Renderer, staged: Sequence[Staged], now: datetime) -> None:

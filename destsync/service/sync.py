@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from destsync.config.settings import Config
+from destsync.domain.context import PlanContext
 from destsync.domain.plan import Plan
-from destsync.domain.reconcile import PlanContext, plan_sync
 from destsync.errors import DestsyncError, MissingColumn, PartlyWritten
 from destsync.service.outreach import Staged, allocate, check_templates, stage
 from destsync.service.ports import AcademyPorts
@@ -110,8 +110,7 @@ def run_sync(
         responses = p.responses.read(None)
         step(f"{code}: planning")
         ctx = context_for(cfg, code)
-        plan = plan_sync(snap, roster, responses, ctx, now)
-        st = stage(cfg, p.academy, ctx, snap, roster, responses, plan, now)
+        st = stage(cfg, p.academy, ctx, snap, roster, responses, now)
         if p.mailer is None:
             st.camp.due.clear()
         staged.append((p, st))

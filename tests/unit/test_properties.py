@@ -13,8 +13,9 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from destsync.domain.answers import CONTACT_KEYS
 from destsync.domain.model import COLUMNS, RawResponse
-from destsync.domain.reconcile import CONTACT_KEYS, plan_sync
+from destsync.domain.reconcile import plan_sync
 from tests.builders import CTX, answers, at, student
 from tests.fakes import MemoryTracker
 

@@ -6,18 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from destsync.domain import vocab
+from destsync.domain import levels, vocab
+from destsync.domain.levels import LEVEL_LABELS, LEVELS, parse_level
 from destsync.domain.vocab import (
     CANNOT_BE_CONTACTED,
     DESTINATION_LABELS,
     DESTINATION_TYPES,
-    LEVEL_LABELS,
-    LEVELS,
     NCCIS_LABELS,
     NOT_KNOWN,
     REFUSED,
     parse_destination,
-    parse_level,
 )
 
 FORM_A_OPTIONS = [
@@ -185,7 +183,7 @@ def test_levels_are_ranked_entry_to_doctorate_and_labels_follow_that_order() -> 
 
 
 @pytest.mark.parametrize("level", LEVELS, ids=lambda level: level.key)
-def test_every_level_label_and_key_reads_back_as_itself(level: vocab.Level) -> None:
+def test_every_level_label_and_key_reads_back_as_itself(level: levels.Level) -> None:
     assert parse_level(level.label) == level
     assert parse_level(level.key) == level
 

@@ -15,10 +15,10 @@ from typing import Any
 from destsync.adapters.google import sheets_api as api
 from destsync.domain import layout
 from destsync.domain.layout import cell
+from destsync.domain.masking import shown_contact
+from destsync.domain.merge import conflict_key
 from destsync.domain.model import header_of
-from destsync.domain.normalize import shown_contact
 from destsync.domain.plan import CellChange, LogEntry, Plan, ReviewItem
-from destsync.domain.reconcile import conflict_key
 from destsync.errors import TrackerError
 
 APPENDED_TABS = (layout.REVIEW, layout.LOG, layout.RETURNS)

@@ -1,0 +1,62 @@
+"""Freezing the trust's returns: at each checkpoint's deadline, once per cohort, the rows
+as they will be after this run are copied into the Returns tab and never change again."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+from destsync.domain.calendar import Checkpoint
+from destsync.domain.context import PlanContext
+from destsync.domain.model import TrackerSnapshot
+from destsync.domain.plan import Freeze
+
+
+def freezes_due(snap: TrackerSnapshot, after: Mapping[str, Mapping[str, str]],
+                ctx: PlanContext, today: date) -> list[Freeze]:
+    """Every (checkpoint, cohort) whose deadline has passed and that is not frozen yet.
+    ``after`` is the tracker as it will be once this run's changes are applied."""
+    cohorts: dict[int, list[str]] = {}
+    for ref, row in after.items():
+        y = row.get("leaving_year", "")
+        if y.isdigit():
+            cohorts.setdefault(int(y), []).append(ref)
+    late_after = timedelta(days=ctx.freeze_late_days)
+    out: list[Freeze] = []
+    for cp in ctx.checkpoints:
+        for year, refs in sorted(cohorts.items()):
+            deadline = ctx.calendar.deadline(cp, year)
+            if today <= deadline or (cp.key, year) in snap.frozen:
+                continue
+            rows = tuple(return_row(cp, year, after[r], today) for r in sorted(refs))
+            late = today > deadline + late_after
+            out.append(Freeze(cp.key, cp.label, year, rows, late))
+    return out
+
+
+def return_row(cp: Checkpoint, year: int, row: Mapping[str, str],
+               today: date) -> tuple[str, ...]:
+    """One student's line in a frozen return, with a note when it cannot be signed off."""
+    g = cp.group
+    dest = row.get(f"{g}_destination", "")
+    validated = row.get("validated", "")
+    note = ""
+    if not dest:
+        note = "No destination recorded"
+    elif cp.needs_validation and validated != "Yes":
+        note = "Not validated"
+    return (
+        cp.label,
+        str(year),
+        today.isoformat(),
+        row.get("ref", ""),
+        row.get("forename", ""),
+        row.get("surname", ""),
+        dest,
+        row.get(f"{g}_nccis", ""),
+        row.get(f"{g}_course", ""),
+        row.get(f"{g}_level", ""),
+        row.get(f"{g}_provider", ""),
+        validated,
+        note,
+    )
