@@ -13,8 +13,8 @@ import pytest
 from destsync.domain import placing
 from destsync.domain.calendar import AcademicCalendar, Checkpoint
 from destsync.domain.campaigns import message_id
-from destsync.domain.context import PlanContext
 from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS
+from destsync.domain.context import PlanContext
 from destsync.domain.erasure import RETENTION_KEYS, erase_rows, erased_keys, retention_over
 from destsync.domain.freezing import freezes_due
 from destsync.domain.merge import Merger
