@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from destsync.entrypoints import bootstrap  # noqa: E402
 from destsync.config.settings import load_config  # noqa: E402
 from destsync.domain.reconcile import plan_sync  # noqa: E402
+from destsync.entrypoints import bootstrap  # noqa: E402
 from destsync.entrypoints.commands import parse_now  # noqa: E402
 from destsync.entrypoints.demo import write_school  # noqa: E402
 from destsync.service.sync import context_for  # noqa: E402

@@ -70,7 +70,7 @@ def test_no_synonym_is_claimed_by_two_destination_types() -> None:
     owners: dict[str, str] = {}
     for dest in DESTINATION_TYPES:
         for name in (dest.key, dest.label, *dest.synonyms):
-            norm = vocab._norm(name)
+            norm = vocab.fold(name)
             assert owners.setdefault(norm, dest.key) == dest.key, name
 
 
