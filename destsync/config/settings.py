@@ -75,6 +75,7 @@ class Academy:
     roster_path: Path | None
     roster_columns: dict[str, str]
     headers: dict[str, str]  # column key -> header name in this academy's tracker
+    roster_tab: str = ""  # a tab of the tracker's spreadsheet holding the MIS export
 
 
 @dataclass(frozen=True)
@@ -301,6 +302,13 @@ def _academy(t: TableReader, file: Path) -> Academy:
     tracker = _backend(t.table("tracker", required=True), file, TRACKER_BACKENDS, "spreadsheet_id")
     roster_t = t.table("roster")
     roster_path = _path(roster_t, "path", file, must_exist=True) if roster_t.has("path") else None
+    roster_tab = roster_t.opt_text("tab")
+    if roster_tab and roster_path is not None:
+        raise roster_t.error("tab", "is set as well as roster.path",
+                             "keep one: a CSV file (path) or a tab of the tracker (tab)")
+    if roster_tab and tracker.kind != "google_sheets":
+        raise roster_t.error("tab", "needs a Google Sheets tracker",
+                             "use roster.path for a CSV file beside a workbook tracker")
     rcols = dict(DEFAULT_ROSTER_COLUMNS)
     rc_t = roster_t.table("columns")
     for key in rc_t.keys():
@@ -321,7 +329,8 @@ def _academy(t: TableReader, file: Path) -> Academy:
     if len(set(headers.values())) != len(headers):
         raise t.error("columns", "gives two columns the same header", "make each header unique")
     t.done()
-    return Academy(code, name, careers_email, responses, tracker, roster_path, rcols, headers)
+    return Academy(code, name, careers_email, responses, tracker, roster_path, rcols, headers,
+                   roster_tab)
 
 
 def _backend(t: TableReader, file: Path, kinds: tuple[str, ...], id_key: str) -> Backend:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from destsync.config.settings import Academy, Config
 from destsync.domain.model import RosterEntry
 from destsync.errors import ConfigError
-from destsync.service.ports import AcademyPorts, Mailer, ResponseSource, Roster, Tracker
+from destsync.service.ports import AcademyPorts, Lease, Mailer, ResponseSource, Roster, Tracker
 
 if TYPE_CHECKING:  # SDK-backed adapters are imported only when a config asks for them
     from destsync.adapters.google.forms import GoogleFormsSource
@@ -28,16 +28,23 @@ def build(cfg: Config, academy: Academy) -> AcademyPorts:
     calls: Counter[str] = Counter()
     responses: ResponseSource
     tracker: Tracker
+    sheets: GoogleSheetsTracker | None
     watermark: Callable[[], str] | None
     if academy.tracker.kind == "xlsx":
         from destsync.adapters.local.xlsx_tracker import XlsxTracker
 
         assert academy.tracker.path is not None
+        from destsync.adapters.local.lease import FileLease
+
         tracker = XlsxTracker(academy.tracker.path, academy.headers)
-        watermark = None
+        watermark, sheets = None, None
+        lease: Lease = FileLease(academy.tracker.path)
     else:
+        from destsync.adapters.google.lease import SheetsLease
+
         sheets = google_tracker(cfg, academy, calls)
         tracker, watermark = sheets, sheets.watermark
+        lease = SheetsLease(sheets.api)
     if academy.responses.kind == "csv":
         from destsync.adapters.local.csv_responses import CsvResponseSource
 
@@ -49,12 +56,16 @@ def build(cfg: Config, academy: Academy) -> AcademyPorts:
         # tracker every response is read each run, which is correct, just not incremental.
         responses = google_forms_source(cfg, academy, calls, watermark)
     roster: Roster = _NoRoster()
-    if academy.roster_path is not None:
+    if academy.roster_tab and sheets is not None:
+        from destsync.adapters.google.roster import SheetsRoster
+
+        roster = SheetsRoster(sheets, academy.roster_columns, academy.code)
+    elif academy.roster_path is not None:
         from destsync.adapters.local.roster_csv import CsvRoster
 
         roster = CsvRoster(academy.roster_path, academy.roster_columns, academy.code)
     mailer = build_mailer(cfg, academy, calls)
-    return AcademyPorts(academy, responses, tracker, roster, calls, mailer)
+    return AcademyPorts(academy, responses, tracker, roster, calls, mailer, lease)
 
 
 def retry_policy(cfg: Config) -> RetryPolicy:
@@ -74,7 +85,8 @@ def google_tracker(cfg: Config, academy: Academy, calls: Counter[str]) -> Google
     client = cr.gspread_client(creds, policy, calls)
     label = f"spreadsheet {academy.tracker.remote_id} ({academy.code})"
     return GoogleSheetsTracker(
-        SheetsApi(client, academy.tracker.remote_id, label), academy.headers, policy
+        SheetsApi(client, academy.tracker.remote_id, label), academy.headers, policy,
+        academy.roster_tab,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 import traceback
@@ -12,7 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from destsync import __version__
+from destsync.entrypoints import logs
 from destsync.errors import DestsyncError
+
+log = logging.getLogger("destsync.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"destsync {__version__}")
     parser.add_argument(
         "--debug", action="store_true", help="show a traceback for unexpected errors"
+    )
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), default=None,
+        help="json: one JSON line per log record on stdout, for Cloud Logging "
+             "(the default on Cloud Run)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -37,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate the config and inputs; write nothing")
     check.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+
+    doctor = sub.add_parser("doctor", help="check the whole setup and list every problem")
+    doctor.add_argument("--config", required=True, type=Path, help="path to the TOML config")
 
     preview = sub.add_parser("preview", help="render a campaign's email to the terminal and HTML")
     preview.add_argument("--config", required=True, type=Path, help="path to the TOML config")
@@ -71,9 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    logs.configure(logs.wants_json(args.log_format), args.debug)
     try:
         return _dispatch(args)
     except DestsyncError as exc:
+        if logs.json_active():
+            # One record: Cloud Logging shows it as one ERROR entry, hint included.
+            hint = f" (hint: {exc.hint})" if exc.hint else ""
+            log.error("error: %s%s", exc.message, hint, extra={"exit_code": exc.exit_code})
+            return exc.exit_code
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)
@@ -102,6 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The message itself can quote data (a name a library choked on), and stderr
         # reaches Cloud Logging: it is shown only with --debug.
         detail = f": {exc}" if args.debug else ""
+        if logs.json_active():
+            log.error("error: unexpected %s%s", type(exc).__name__, detail)
+            return 1
         print(f"error: unexpected {type(exc).__name__}{detail}", file=sys.stderr)
         if not args.debug:
             print("hint: run again with --debug and report the output", file=sys.stderr)
@@ -117,6 +138,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.setup(args.config)
     if args.command == "check":
         return commands.check(args.config)
+    if args.command == "doctor":
+        from destsync.entrypoints.doctor import doctor
+
+        return doctor(args.config)
     if args.command == "preview":
         return commands.preview(args.config, args.campaign, args.ref, args.html, args.now)
     if args.command == "report":

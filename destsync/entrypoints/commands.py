@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from destsync.config.settings import Config, load_config
 from destsync.entrypoints import bootstrap
+from destsync.entrypoints.cloudrun import current_task, for_task
 from destsync.errors import ConfigError, DestsyncError, InputError, TemplateError
 from destsync.service.ports import AcademyPorts
 from destsync.service.sync import RunResult, run_sync
@@ -87,7 +88,8 @@ def _ports(cfg: Config) -> list[AcademyPorts]:
 
 
 def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> int:
-    cfg = load_config(config)
+    task = current_task()
+    cfg = for_task(load_config(config), task)
     now = parse_now(now_text, cfg.timezone)
     ports = _ports(cfg)
     interactive = sys.stderr.isatty() and not as_json
@@ -96,12 +98,14 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
 
         console = Console(stderr=True)
         with console.status("starting") as status, template_errors(cfg):
-            result = run_sync(cfg, ports, now, dry_run, step=lambda s: status.update(s))
+            result = run_sync(cfg, ports, now, dry_run, step=lambda s: status.update(s),
+                              holder=task.holder)
     else:
         with template_errors(cfg):
-            result = run_sync(cfg, ports, now, dry_run)
+            result = run_sync(cfg, ports, now, dry_run, holder=task.holder)
     if as_json:
-        print(json.dumps(result.summary(), indent=2, sort_keys=True))
+        # One line: Cloud Logging makes it one entry whose fields can be queried.
+        print(json.dumps(result.summary(), sort_keys=True))
     elif dry_run:
         for code, plan in result.plans.items():
             print(f"[{code}] dry run: nothing written")
@@ -128,6 +132,8 @@ def _print_summary(result: RunResult, cfg: Config) -> None:
     for a in cfg.academies:
         if a.tracker.path is not None:
             print(f"  {a.code}: tracker {a.tracker.path}")
+    for code, holder in sorted(result.skipped.items()):
+        print(f"  {code}: skipped, another run is working on it ({holder}); it finishes there")
 
 
 def setup(config: Path) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from destsync.config.settings import Academy
@@ -48,6 +48,16 @@ class Tracker(Protocol):
         ...
 
 
+class Lease(Protocol):
+    """Who may work on one academy now (see ``domain.lease``)."""
+
+    def acquire(self, holder: str, now: datetime, ttl: timedelta) -> str | None:
+        """None when ``holder`` now holds the lease; else the live holder, to skip."""
+        ...
+
+    def release(self, holder: str) -> None: ...
+
+
 class Mailer(Protocol):
     def send(self, message: OutgoingMessage) -> str:
         """Deliver one message; return a provider message id."""
@@ -78,3 +88,4 @@ class AcademyPorts:
     roster: Roster
     api_calls: Counter[str] = field(default_factory=Counter)
     mailer: Mailer | None = None  # None: plan no messages for this academy
+    lease: Lease | None = None  # None: no overlap guard (tests with fakes)

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from destsync.config.settings import Config
 from destsync.domain.context import PlanContext
+from destsync.domain.lease import LEASE_TTL
 from destsync.domain.plan import Plan
 from destsync.errors import DestsyncError, MissingColumn, PartlyWritten
 from destsync.service.outreach import Staged, allocate, check_templates, stage
 from destsync.service.ports import AcademyPorts
 from destsync.service.render import Renderer
 from destsync.service.sending import SendReport, send_all, stale_entries
+
+log = logging.getLogger("destsync.sync")
 
 
 @dataclass
@@ -27,6 +31,8 @@ class RunResult:
     api_calls: dict[str, dict[str, int]] = field(default_factory=dict)
     emails_sent: int = 0
     sends: dict[str, SendReport] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # academy -> the lease's holder
+    academy_calls: dict[str, dict[str, int]] = field(default_factory=dict)  # code -> calls
 
     def add_sends(self, code: str, report: SendReport) -> None:
         self.sends[code] = report
@@ -52,7 +58,11 @@ class RunResult:
         total["api_calls"] = {
             api: dict(sorted(methods.items())) for api, methods in sorted(self.api_calls.items())
         }
-        total["academies"] = {code: p.summary() for code, p in self.plans.items()}
+        total["academies"] = {
+            code: {**p.summary(), "api_calls": self.academy_calls.get(code, {})}
+            for code, p in self.plans.items()
+        }
+        total["skipped"] = dict(sorted(self.skipped.items()))
         return total
 
 
@@ -92,14 +102,57 @@ def run_sync(
     now: datetime,
     dry_run: bool = False,
     step: Callable[[str], None] = lambda _: None,
+    holder: str = "",
 ) -> RunResult:
+    """One run over ``ports``' academies. ``holder`` names this execution in each
+    academy's lease (a dry run takes none: it writes nothing)."""
     result = RunResult(run_id=uuid.uuid4().hex[:12])
     renderer = Renderer(cfg.mail.templates)
     # A broken template stops the run here, before anything is written or sent.
     check_templates(cfg, renderer)
+    held: list[AcademyPorts] = []
+    try:
+        _run(cfg, ports, now, dry_run, step, holder or f"run {result.run_id}", result,
+             renderer, held)
+    finally:
+        for p in held:
+            assert p.lease is not None
+            p.lease.release(holder or f"run {result.run_id}")
+        # Counted last, so the lease's release is in the figures too; summed over the
+        # academies (each academy's own figures are in its entry).
+        for p in ports:
+            for key, n in sorted(p.api_calls.items()):
+                api, _, method = key.partition(".")
+                methods = result.api_calls.setdefault(api, {})
+                methods[method] = methods.get(method, 0) + n
+                result.academy_calls.setdefault(p.academy.code, {})[key] = n
+    return result
+
+
+def _take(p: AcademyPorts, holder: str, result: RunResult,
+          held: list[AcademyPorts]) -> bool:
+    if p.lease is None:
+        return True
+    # The wall clock, not the run's ``now``: --now replays a date, leases are about today.
+    other = p.lease.acquire(holder, datetime.now(UTC), LEASE_TTL)
+    if other is not None:
+        # Not a failure: the other execution is doing this academy's work right now.
+        result.skipped[p.academy.code] = other
+        log.warning("%s: skipped, another run holds its lease (%s)", p.academy.code, other,
+                    extra={"academy": p.academy.code, "run_id": result.run_id})
+        return False
+    held.append(p)
+    return True
+
+
+def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
+         step: Callable[[str], None], holder: str, result: RunResult, renderer: Renderer,
+         held: list[AcademyPorts]) -> None:
     staged: list[tuple[AcademyPorts, Staged]] = []
     for p in ports:
         code = p.academy.code
+        if not dry_run and not _take(p, holder, result, held):
+            continue
         step(f"{code}: reading")
         try:
             snap = p.tracker.read()
@@ -141,7 +194,11 @@ def run_sync(
             if not written or (written == [code] and not rest):
                 raise  # the adapter's own words are true: one academy, or nothing written
             raise partly_written(exc, written, rest) from exc
-        for key, n in p.api_calls.items():
-            api, _, method = key.partition(".")
-            result.api_calls.setdefault(api, {})[method] = n
-    return result
+        counts = plan.summary()
+        sent = result.sends[code].total_sent if code in result.sends else 0
+        log.info("%s: synced: %d responses read, %d rows added, %d cells updated, "
+                 "%d review items, %d returns frozen, %d emails sent", code,
+                 counts["responses_read"], counts["rows_added"], counts["cells_updated"],
+                 counts["review_items"], counts["returns_frozen"], sent,
+                 extra={"academy": code, "run_id": result.run_id, "counts": counts,
+                        "emails_sent": sent})

@@ -123,3 +123,16 @@ def test_every_cli_option_has_help() -> None:
         if a.help is None and a.dest not in ("help", "command")
     ]
     assert missing == []
+
+
+GOOGLE = GOOD.replace('tracker = { backend = "xlsx", path = "t.xlsx" }',
+                      'tracker = { backend = "google_sheets", spreadsheet_id = "S1" }')
+
+
+def test_a_roster_tab_belongs_to_a_google_tracker_and_replaces_the_csv(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, GOOGLE + 'roster = { tab = "Roster" }\n'))
+    assert cfg.academies[0].roster_tab == "Roster" and cfg.academies[0].roster_path is None
+    with pytest.raises(ConfigError, match="needs a Google Sheets tracker"):
+        load_config(write(tmp_path, GOOD + 'roster = { tab = "Roster" }\n'))
+    with pytest.raises(ConfigError, match=r"as well as roster\.path"):
+        load_config(write(tmp_path, GOOGLE + 'roster = { tab = "Roster", path = "r.csv" }\n'))

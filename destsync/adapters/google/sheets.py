@@ -53,9 +53,13 @@ class _Grid:
 
 class GoogleSheetsTracker:
     def __init__(
-        self, sheets: api.SheetsApi, headers: Mapping[str, str], policy: RetryPolicy | None = None
+        self, sheets: api.SheetsApi, headers: Mapping[str, str], policy: RetryPolicy | None = None,
+        roster_tab: str = "",
     ) -> None:
         self.api = sheets
+        # The MIS export pasted into a tab: read in the tracker's one batchGet.
+        self.roster_tab = roster_tab
+        self.roster_values: list[list[Any]] | None = None
         self.policy = policy or RetryPolicy()
         self.headers = dict(headers)
         self._seen: Seen | None = None
@@ -66,12 +70,18 @@ class GoogleSheetsTracker:
         tabs = [layout.TRACKER, layout.REVIEW, *layout.STATE_TABS]
         ranges = [api.quote(layout.TRACKER), f"{api.quote(layout.REVIEW)}!A:A"]
         ranges += [api.quote(t) for t in layout.STATE_TABS]
+        if self.roster_tab:
+            tabs.append(self.roster_tab)
+            ranges.append(api.quote(self.roster_tab))
         try:
             blocks = self.api.batch_get(ranges)
         except TrackerError:
             self._explain_missing_tab(tabs)
             raise
-        tracker, review, *state = blocks + [[]] * (len(ranges) - len(blocks))
+        blocks = blocks + [[]] * (len(ranges) - len(blocks))
+        if self.roster_tab:
+            self.roster_values = blocks.pop()
+        tracker, review, *state = blocks
         seen = Seen()
         snap = TrackerSnapshot()
         header = tracker[0] if tracker else []
@@ -99,6 +109,12 @@ class GoogleSheetsTracker:
         props = self.api.get("sheets(properties(title))")
         have = {s["properties"]["title"] for s in props.get("sheets", [])}
         missing = [t for t in tabs if t not in have]
+        if missing and missing[0] == self.roster_tab:
+            raise TrackerError(
+                f"{self.api.label} has no {missing[0]!r} tab for the roster",
+                f"add a tab named {missing[0]!r} and paste the MIS leavers export into it, "
+                "header row first (or fix roster.tab in the config)",
+            )
         if missing:
             raise TrackerError(
                 f"{self.api.label} has no {missing[0]!r} tab",

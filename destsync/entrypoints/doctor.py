@@ -1,0 +1,143 @@
+"""``destsync doctor``: check everything a deployment needs and list every problem.
+
+``check`` stops at the first problem and reads quickly; the doctor carries on, so an IT
+technician setting up a school sees all that is wrong at once, each with its fix: the
+config, the emulator when one is set, the templates, and per academy the credentials and
+the tracker's tabs and headers, the roster, Form A's questions and its prefill key, and
+the mailer (an SMTP connection and EHLO, the Gmail mailbox's profile, the outbox folder).
+Every check only reads; nothing is written to a tracker, a form or a mailbox.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from destsync.config.settings import Academy, Config, load_config
+from destsync.entrypoints import bootstrap
+from destsync.errors import DestsyncError
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str  # "config", "templates", or an academy code
+    what: str
+    fix: str
+
+
+def _probe(where: str, problems: list[Problem], fn: Callable[[], object]) -> None:
+    """Run one check; a failure becomes a Problem instead of stopping the doctor."""
+    try:
+        fn()
+    except DestsyncError as exc:
+        problems.append(Problem(where, exc.message, exc.hint or ""))
+    except Exception as exc:  # a check that breaks is itself a finding, never a crash
+        problems.append(Problem(where, f"unexpected {type(exc).__name__} while checking",
+                                "run destsync --debug check for details"))
+
+
+def diagnose(config: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    try:
+        cfg = load_config(config)
+    except DestsyncError as exc:
+        return [Problem("config", exc.message, exc.hint or "")]
+    host = os.environ.get("WORKSPACE_EMULATOR_HOST", "")
+    if host:
+        _probe("emulator", problems, lambda: _reach_emulator(host))
+    _probe("templates", problems, lambda: _templates(cfg))
+    for academy in cfg.academies:
+        _academy(cfg, academy, problems)
+    return problems
+
+
+def _reach_emulator(host: str) -> None:
+    name, _, port = host.rpartition(":")
+    try:
+        socket.create_connection((name or "localhost", int(port or 80)), timeout=3).close()
+    except (OSError, ValueError):
+        from destsync.adapters.google.emulator import EmulatorUnreachable
+
+        raise EmulatorUnreachable(f"http://{host}") from None
+
+
+def _templates(cfg: Config) -> None:
+    from destsync.entrypoints.commands import template_errors
+    from destsync.service.outreach import check_templates
+    from destsync.service.render import Renderer
+
+    with template_errors(cfg):
+        check_templates(cfg, Renderer(cfg.mail.templates))
+
+
+def _academy(cfg: Config, academy: Academy, problems: list[Problem]) -> None:
+    code = academy.code
+    try:
+        ports = bootstrap.build(cfg, academy)
+    except DestsyncError as exc:  # credentials or the mailer's settings
+        problems.append(Problem(code, exc.message, exc.hint or ""))
+        return
+    _probe(code, problems, ports.tracker.read)
+    _probe(code, problems, ports.roster.read)
+    _probe(code, problems, lambda: ports.responses.read(None))
+    if academy.responses.kind == "google_forms":
+        _probe(code, problems, lambda: _prefill_key(cfg, ports.responses))
+    if ports.mailer is not None:
+        _probe(code, problems, lambda: _reach_mailer(cfg, ports.mailer))
+
+
+def _prefill_key(cfg: Config, source: Any) -> None:
+    from destsync.adapters.google.forms import execute
+    from destsync.adapters.google.setup import _reference_entry as reference_entry
+    from destsync.errors import ConfigError
+
+    form = execute(source.service.forms().get(formId=source.form_id), source.what)
+    real = reference_entry(form, source.questions.get("reference", ""))
+    if real and real != cfg.reference_entry:
+        raise ConfigError(
+            f"form_a.reference_entry is {cfg.reference_entry!r}, but {source.what}'s "
+            f"reference question is prefilled by {real!r}, so links would not prefill it",
+            f'set form_a.reference_entry = "{real}"',
+        )
+
+
+def _reach_mailer(cfg: Config, mailer: Any) -> None:
+    from destsync.errors import MailError
+
+    if cfg.mail.backend == "smtp":
+        mailer._connect()  # connect, STARTTLS or SSL, EHLO and login, then let go
+        mailer.close()
+    elif cfg.mail.backend == "gmail":
+        from destsync.adapters.google.forms import execute
+
+        execute(mailer.service.users().getProfile(userId=mailer.user), "the Gmail mailbox")
+    else:
+        folder = cfg.mail.outbox
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".destsync-doctor-"):
+                pass
+        except OSError as exc:
+            raise MailError(f"the outbox folder {folder} cannot be written to "
+                            f"({type(exc).__name__})",
+                            "fix mail.outbox or the folder's permissions") from None
+
+
+def doctor(config: Path) -> int:
+    problems = diagnose(config)
+    if not problems:
+        print("doctor: all well: config, templates, trackers, rosters, forms and mailers")
+        return 0
+    print(f"doctor: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
+    for p in problems:
+        print(f"- [{p.where}] {p.what}")
+        if p.fix:
+            print(f"  fix: {p.fix}")
+    return 2
+
+
