@@ -87,6 +87,8 @@ class GoogleSettings:
     credentials_file: Path | None = None
     # The bounded time one API request may take, retries and waits included.
     retry_seconds: int = 120
+    # How long a run waits after writing its lease for a racing run's write to land.
+    lease_settle_ms: int = 2000
 
 
 @dataclass(frozen=True)
@@ -253,8 +255,9 @@ def _google(t: TableReader, file: Path) -> GoogleSettings:
     if t.has("credentials_file"):
         key_file = _path(t, "credentials_file", file, must_exist=True)
     retry_seconds = t.integer("retry_seconds", 120, 5, 3600)
+    settle = t.integer("lease_settle_ms", 2000, 0, 30000)
     t.done()
-    return GoogleSettings(key_file, retry_seconds)
+    return GoogleSettings(key_file, retry_seconds, settle)
 
 
 def _checkpoints(root: TableReader) -> tuple[Checkpoint, ...]:

@@ -44,7 +44,7 @@ def build(cfg: Config, academy: Academy) -> AcademyPorts:
 
         sheets = google_tracker(cfg, academy, calls)
         tracker, watermark = sheets, sheets.watermark
-        lease = SheetsLease(sheets.api)
+        lease = SheetsLease(sheets.api, settle=cfg.google.lease_settle_ms / 1000)
     if academy.responses.kind == "csv":
         from destsync.adapters.local.csv_responses import CsvResponseSource
 

@@ -29,6 +29,8 @@ name = "Example Learning Trust"
 
 [google]
 retry_seconds = {retry}
+# The emulator applies a write before it answers; no racing write is in flight.
+lease_settle_ms = 50
 
 [[academies]]
 code = "OAK"

@@ -38,7 +38,8 @@ tracker = {{ backend = "google_sheets", spreadsheet_id = "{sheet}" }}
 @pytest.fixture
 def trust(tmp_path: Path, emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> RemoteSchool:
     school = RemoteSchool(tmp_path, emulator, capsys)
-    text = "[trust]\nname = \"Example Learning Trust\"\n\n[google]\nretry_seconds = 30\n"
+    text = ("[trust]\nname = \"Example Learning Trust\"\n\n[google]\nretry_seconds = 30\n"
+            "lease_settle_ms = 50\n")
     for code in CODES:
         sheet, form = (SHEET_ID, FORM_ID) if code == "OAK" else (f"tracker-{code}", f"f-{code}")
         if code != "OAK":
