@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import email
+import json
 import re
 import shutil
 import subprocess
@@ -462,3 +463,35 @@ def test_sample_and_template_addresses_are_at_example_domains() -> None:
                     if not re.search(r"(^|\.)example\.(org|com|net)$", domain.lower()):
                         bad.append(f"{path.name}: {domain}")
     assert bad == []
+
+
+def test_every_command_in_json_log_mode_carries_no_personal_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As on Cloud Run: every command, a failing one and --debug included, with the log
+    records as JSON lines. Only subject-access writes a person's data, into its file."""
+    monkeypatch.setenv("CLOUD_RUN_JOB", "destsync-sync")
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    cfg = str(tmp_path / "config/example.toml")
+    capsys.readouterr()
+    runs = [
+        ["sync", "--config", cfg, "--now", "2026-11-22", "--json"],
+        ["--debug", "sync", "--config", cfg, "--now", "2026-11-23", "--json"],
+        ["sync", "--config", cfg, "--dry-run", "--now", "2026-11-24"],
+        ["check", "--config", cfg],
+        ["doctor", "--config", cfg],
+        ["report", "--config", cfg, "--out", str(tmp_path / "report")],
+        ["subject-access", "--config", cfg, "--ref", "OAK-1001",
+         "--out", str(tmp_path / "sar.json")],
+        ["sync", "--config", str(tmp_path / "missing.toml")],
+        ["sync", "--config", cfg, "--now", "not a date"],
+    ]
+    codes = [main(args) for args in runs]
+    assert codes[:7] == [0] * 7 and codes[7:] == [2, 2]
+    out, err = capsys.readouterr()
+    leaks = [x for x in _personal_data() if x in out + err]
+    assert leaks == []
+    records = [json.loads(line) for line in out.splitlines() if line.startswith('{"')]
+    errors = [r for r in records if r.get("severity") == "ERROR"]
+    assert len(errors) == 2 and all("hint" in r["message"] for r in errors)
+    assert (tmp_path / "sar.json").exists()
