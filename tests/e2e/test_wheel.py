@@ -82,16 +82,16 @@ def test_the_wheel_carries_the_templates_and_py_typed(installed: Installed) -> N
     missing = [t for t in TEMPLATES if f"destsync/templates/{t}" not in names]
     assert missing == []
     assert "destsync/py.typed" in names
-    assert "destsync/adapters/__init__.py" in names  # subpackages too, not only the top
+    assert "destsync/adapters/google/__init__.py" in names  # subpackages too, not only the top
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n]
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-    assert "destsync = destsync.cli:main" in zipfile.ZipFile(installed.wheel).read(
+    assert "destsync = destsync.entrypoints.cli:main" in zipfile.ZipFile(installed.wheel).read(
         entry_points).decode()
 
 
 def test_the_fresh_venv_imports_the_installed_copy_not_the_repo(installed: Installed) -> None:
     py = installed.bin / ("python.exe" if os.name == "nt" else "python")
-    out = run(py, "-c", "import destsync.mailconfig as m; print(m.DEFAULT_TEMPLATES)",
+    out = run(py, "-c", "import destsync.config.mail as m; print(m.DEFAULT_TEMPLATES)",
               cwd=installed.work).stdout.strip()
     templates = Path(out)
     assert ROOT not in templates.parents
