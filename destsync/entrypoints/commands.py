@@ -100,15 +100,29 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
     else:
         with template_errors(cfg):
             result = run_sync(cfg, ports, now, dry_run)
+    warnings = _warnings(ports)
     if as_json:
-        print(json.dumps(result.summary(), indent=2, sort_keys=True))
+        print(json.dumps({**result.summary(), "warnings": warnings}, indent=2, sort_keys=True))
     elif dry_run:
         for code, plan in result.plans.items():
             print(f"[{code}] dry run: nothing written")
             print(plan.to_text())
     else:
         _print_summary(result, cfg)
+    if not as_json:
+        for w in warnings:
+            print(f"  warning: {w}")
     return 0
+
+
+def _warnings(ports: list[AcademyPorts]) -> list[str]:
+    """What the adapters noticed that is not an error: a form that takes no responses."""
+    out = []
+    for p in ports:
+        w = getattr(p.responses, "warning", "")
+        if isinstance(w, str) and w:
+            out.append(f"{p.academy.code}: {w}")
+    return out
 
 
 def _print_summary(result: RunResult, cfg: Config) -> None:
@@ -145,7 +159,7 @@ def setup(config: Path) -> int:
             changed = setup_sheet(tracker.api, a.headers)
             print(f"{a.code}: {'updated' if changed else 'already set up'} {tracker.api.label}")
         if a.responses.kind == "google_forms":
-            from destsync.adapters.google.setup import create_form, setup_form
+            from destsync.adapters.google.setup import create_form, publish_form, setup_form
 
             source = bootstrap.google_forms_source(cfg, a, Counter(), setup=True)
             title = f"Form A: {a.name}"
@@ -155,6 +169,7 @@ def setup(config: Path) -> int:
                 print(f"  set responses.form_id = \"{source.form_id}\" for {a.code} in {config}")
             changed, entry = setup_form(source, title)
             print(f"{a.code}: {'updated' if changed else 'already set up'} {source.what}")
+            print(f"{a.code}: Form A {publish_form(source)}")
             if entry and entry != cfg.reference_entry:
                 print(f"  set form_a.reference_entry = \"{entry}\" for prefilled links")
     return 0
@@ -167,6 +182,8 @@ def check(config: Path) -> int:
         n_roster = len(p.roster.read())
         n_resp = len(p.responses.read(None))
         print(f"{p.academy.code}: config ok; {n_roster} on roster; {n_resp} responses readable")
+        for w in _warnings([p]):
+            print(f"  warning: {w}")
     from destsync.service.outreach import check_templates
     from destsync.service.render import Renderer
 
