@@ -181,6 +181,7 @@ def test_a_run_that_runs_out_of_retry_budget_stops_cleanly_and_the_next_run_fini
     lines = err.strip().splitlines()
     assert lines[0].startswith("error: sheets.values.batchUpdateByDataFilter still failing")
     assert "Traceback" not in err and len(lines) == 2
+    assert "new rows were added" in lines[1]  # the truth: rows went in, values did not
     remote.emu.clear_faults()
     summary = remote.sync()
     assert summary["cells_updated"] == 0  # rows written before the stop are adopted as-is

@@ -19,15 +19,18 @@ window left is the few milliseconds between that re-read and the write.
 
 **Consistency when a run stops.** New rows go first (complete, anchored, in one atomic
 ``batchUpdate``); then the cell values together with the merge base, the review, the log
-and the state tabs in one ``batchUpdateByDataFilter``. Stopping between the two leaves
-rows whose values equal what destsync would write, which the next run's merge simply
-adopts. Values are always sent RAW.
+and the state tabs in one ``batchUpdateByDataFilter``. The ``batchUpdate`` also writes,
+in the same atomic request, a ``pending_rows`` row in ``_destsync_meta`` naming the
+rows it added; the value write clears it. A run stopped between the two leaves that list:
+the next run reads it (in the read it makes anyway), plans those rows as new again, so
+the merge base, Review, Change log and Returns come out as an uninterrupted run's, and
+does not add them a second time. Values are always sent RAW.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from destsync.adapters.google import sheets_api as api
@@ -37,11 +40,16 @@ from destsync.domain import layout
 from destsync.domain.layout import cell
 from destsync.domain.model import COLUMN_BY_KEY, LedgerEntry, ResponseRecord, TrackerSnapshot
 from destsync.domain.plan import CellChange, Plan
-from destsync.errors import TrackerError
+from destsync.errors import DestsyncError, TrackerError
 
 STATE_WIDTH = {tab: len(cols) for tab, cols in layout.STATE_TABS.items()}
 GROWTH_STEP = 500
 AMBIGUOUS_TRIES = 5
+PENDING_KEY = "pending_rows"  # _destsync_meta: Refs added by a batchUpdate, not yet filled
+META = "_destsync_meta"
+HALF_WRITTEN = ("new rows were added to the Tracker, and their merge base, Review and "
+                "Change log entries may not be written yet; run the sync again: it "
+                "completes them and adds no row twice")
 
 
 @dataclass
@@ -92,6 +100,10 @@ class GoogleSheetsTracker:
             seen.state_rows[tab] = positions
             seen.state_end[tab] = max(len(block), 1)
         seen.known_submitted = [r.submitted for r in snap.responses.values()]
+        listed = snap.meta.pop(PENDING_KEY, "")
+        seen.pending = {ref for ref in listed.split(",") if ref in snap.rows}
+        for ref in seen.pending:
+            del snap.rows[ref]  # planned as new again; apply() fills, never re-adds them
         self._seen = seen
         return snap
 
@@ -124,7 +136,8 @@ class GoogleSheetsTracker:
         index = layout.index_headers(fresh.header, self.headers, self.api.label, layout.TRACKER)
         col = {key: index[h] for key, h in self.headers.items() if h in index}
         changes, late = self._verify(plan.changes, fresh, col)
-        structural = self._structural(plan, grid, fresh, col)
+        adding = replace(plan, new_rows=[n for n in plan.new_rows if n.ref not in seen.pending])
+        structural = self._structural(adding, grid, fresh, col)
         data: list[dict[str, Any]] = []
         for ref, cells in _by_ref(changes).items():
             width = max(c for c, _ in cells)
@@ -142,15 +155,36 @@ class GoogleSheetsTracker:
                 data.append(_block(tab, start, rows))
                 growth[tab] = start + len(rows) - 1
         state = layout.state_updates(written)
-        state["_destsync_meta"] = self._meta_rows(plan)
+        state[META] = self._meta_rows(plan)
+        added = sorted(seen.pending | {n.ref for n in adding.new_rows})
+        if added:
+            state[META][(PENDING_KEY,)] = [PENDING_KEY, ""]  # the value write clears it
         data += self._state_data(state, growth)
         grow = self._growth(grid, growth)
         if structural:
-            # One batchUpdate: grid growth (appended at the ends) and the new rows.
-            self._batch_update_once(grow + structural, grid, run_id)
+            # One batchUpdate: grid growth (appended at the ends), the new rows, and the
+            # list of them the next run needs if this one stops before the value write.
+            if added:
+                at = seen.state_rows[META][(PENDING_KEY,)] - 1
+                structural.append({"updateCells": {
+                    "start": {"sheetId": grid.sheet_ids[META], "rowIndex": at,
+                              "columnIndex": 0},
+                    "rows": [api.text_cells([PENDING_KEY, ",".join(added)])],
+                    "fields": "userEnteredValue"}})
+            try:
+                self._batch_update_once(grow + structural, grid, run_id)
+            except DestsyncError as exc:
+                exc.hint = "if Google applied it, " + HALF_WRITTEN
+                raise
         elif grow:
             self._grow(grow)
-        self.api.update_by_filter(data)
+        try:
+            self.api.update_by_filter(data)
+        except DestsyncError as exc:
+            if added:
+                exc.hint = HALF_WRITTEN
+            raise
+        seen.pending = set()
         seen.known_submitted += [r.submitted for r in plan.responses]
 
     def record_ledger(self, entries: Iterable[LedgerEntry]) -> None:
@@ -251,7 +285,7 @@ class GoogleSheetsTracker:
                 break
             except AmbiguousWrite:
                 if attempt == AMBIGUOUS_TRIES - 1:
-                    raise  # the run stops before any value is written; the next run is clean
+                    raise  # maybe applied: the next run finds its pending_rows and completes
                 found = self.api.search_metadata(
                     [{"developerMetadataLookup": {"metadataKey": api.MARK_KEY}}]
                 )
