@@ -36,7 +36,13 @@ def prepare(remote: RemoteSchool) -> None:
     for n, ref in enumerate(refs[:3]):
         col = header.index("Notes" if n % 2 == 0 else PROVIDER)
         remote.sheets.edit_cell(SHEET_ID, "Tracker", _a1(at[ref], col), f"Staff note {n}")
-    # A conflict: staff changed the provider of refs[1]; the form will say otherwise.
+    # A conflict: staff typed a provider for a 2026 leaver; the form will say otherwise.
+    leaver = sorted(r for r, row in rows.items() if row["Leaving year"] == "2026")[0]
+    remote.sheets.edit_cell(SHEET_ID, "Tracker", _a1(at[leaver], header.index(PROVIDER)),
+                            "Provider typed by staff")
+    remote.submit({"reference": leaver, "name": "x", "destination": "College",
+                   "provider": "Example College of the Form", "consent": "Yes"},
+                  "2026-11-19T09:00:00Z", "conflicting-answer")
     for n, ref in enumerate(refs[1:21]):
         remote.submit({"reference": ref, "name": "x", "destination": "College",
                        "provider": f"Example College {n}", "consent": "Yes"},
