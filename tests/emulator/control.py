@@ -175,6 +175,7 @@ class State:
         self.calls: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
         self.scheduled: list[tuple[str, Callable[[], Any]]] = []
+        self.at_call: list[tuple[int, Callable[[], Any]]] = []  # (call number, action)
 
     def reset(self) -> None:
         with self.lock:
@@ -190,9 +191,18 @@ class State:
         with self.lock:
             self.scheduled.append((after_method, action))
 
+    def schedule_after_calls(self, k: int, action: Callable[[], Any]) -> None:
+        """Run `action()` once, right after the k-th API call from now has been served
+        (or the first served after it), whatever its method: between two calls."""
+        with self.lock:
+            self.at_call.append((sum(self.calls.values()) + k, action))
+
     def fire_scheduled(self, method_id: str) -> None:
         due = [a for m, a in self.scheduled if m == method_id]
         self.scheduled = [(m, a) for m, a in self.scheduled if m != method_id]
+        n = sum(self.calls.values())
+        due += [a for k, a in self.at_call if k <= n]
+        self.at_call = [(k, a) for k, a in self.at_call if k > n]
         for action in due:
             action()
 
