@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from destsync.config.settings import Config, load_config
@@ -102,17 +103,34 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
             result = run_sync(cfg, ports, now, dry_run)
     warnings = _warnings(ports)
     if as_json:
-        print(json.dumps({**result.summary(), "warnings": warnings}, indent=2, sort_keys=True))
+        print(json.dumps({**_summary(result, ports), "warnings": warnings}, indent=2,
+                         sort_keys=True))
     elif dry_run:
         for code, plan in result.plans.items():
             print(f"[{code}] dry run: nothing written")
             print(plan.to_text())
     else:
-        _print_summary(result, cfg)
+        _print_summary(result, cfg, _summary(result, ports))
     if not as_json:
         for w in warnings:
             print(f"  warning: {w}")
     return 0
+
+
+def _summary(result: RunResult, ports: list[AcademyPorts]) -> dict[str, Any]:
+    """The run's summary, counting the conflicts the tracker found only at write time (a
+    cell a person changed during the run): each is a Review row the plan did not hold."""
+    s = result.summary()
+    s["conflicts_at_write"] = 0
+    for p in ports:
+        n = getattr(p.tracker, "write_conflicts", 0)
+        if isinstance(n, int) and n:
+            s["conflicts_at_write"] += n
+            for counts in (s, s.get("academies", {}).get(p.academy.code)):
+                if isinstance(counts, dict):
+                    counts["conflicts"] = counts.get("conflicts", 0) + n
+                    counts["review_items"] = counts.get("review_items", 0) + n
+    return s
 
 
 def _warnings(ports: list[AcademyPorts]) -> list[str]:
@@ -125,8 +143,7 @@ def _warnings(ports: list[AcademyPorts]) -> list[str]:
     return out
 
 
-def _print_summary(result: RunResult, cfg: Config) -> None:
-    s = result.summary()
+def _print_summary(result: RunResult, cfg: Config, s: dict[str, Any]) -> None:
     print(
         f"destsync sync {result.run_id}: read {s['responses_read']} responses; "
         f"added {s['rows_added']} rows; updated {s['cells_updated']} cells; "

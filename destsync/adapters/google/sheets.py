@@ -71,6 +71,8 @@ class GoogleSheetsTracker:
         self.headers = dict(headers)
         self._seen: Seen | None = None
         self._grid: _Grid | None = None
+        self.write_conflicts = 0  # cells found edited at write time (Review Conflict rows)
+        self._late = 0
 
     # -- reading ------------------------------------------------------------------------
     def read(self) -> TrackerSnapshot:
@@ -177,6 +179,7 @@ class GoogleSheetsTracker:
                 exc.hint = HALF_WRITTEN
             raise
         seen.pending = set()
+        self.write_conflicts += self._late
         seen.known_submitted += [r.submitted for r in plan.responses]
 
     def _payload(self, plan: Plan, pending: bool, fresh: Fresh, col: dict[str, int],
@@ -187,6 +190,7 @@ class GoogleSheetsTracker:
         if pending:  # the value write clears the list the batchUpdate writes
             data += self._state_data({META: {(PENDING_KEY,): [PENDING_KEY, ""]}}, growth)
         changes, late = self._verify(plan.changes, fresh, col)
+        self._late = len(late.review)
         data += [api.row_write(ref, dict(cells), {c: c for c, _ in cells}, None)
                  for ref, cells in api.by_ref(changes).items()]
         written = without(plan, late)
