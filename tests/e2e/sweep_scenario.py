@@ -51,6 +51,9 @@ def prepare(remote: RemoteSchool) -> None:
         for n in range(4):  # students joining the roster: rows destsync adds
             roster.write(f"{2001 + n},Newstudent{n},Example,01/02/2009,2026,"
                          f"parent{n}.new@example.org,,13\n")
+    # Staff type a row by hand for one joiner (Ref only): destsync fills it, unanchored.
+    end = len(remote.sheets.values(SHEET_ID, "Tracker"))
+    remote.sheets.insert_row(SHEET_ID, "Tracker", end, [""] * header.index("Ref") + ["OAK-2004"])
     for n in range(5):  # not on the roster: two start a row, three go to Review
         identity = {"dob": f"0{n + 1}/03/2009", "leaving_year": "2026"} if n < 2 else {}
         remote.submit({"name": f"Unmatched Student {n}", "destination": "Apprenticeship",

@@ -166,6 +166,11 @@ class GoogleSheetsTracker:
             except DestsyncError as exc:
                 exc.hint = HALF_WRITTEN if added else exc.hint
                 raise
+            moved = sorted({*fresh.stale, *fresh.unanchored})
+            if moved:  # an anchor just made sits on another student's row: never write blind
+                raise TrackerError(
+                    f"rows of {self.api.label} moved while destsync was writing (Ref "
+                    f"{moved[0]})", HALF_WRITTEN if added else "run the sync again")
             col = self._columns(fresh)
             seen.state_rows, seen.state_end = places  # the same places, planned again
             data, growth = self._payload(plan, bool(added), fresh, col, run_id)
