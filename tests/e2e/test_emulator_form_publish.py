@@ -38,7 +38,7 @@ def test_setup_publishes_form_a_once_and_a_second_run_changes_nothing(
 ) -> None:
     unpublished(remote)
     out = remote.setup()
-    assert "Form A published it" in out
+    assert "Form A was unpublished; published it" in out
     state = remote.emu.state.forms.forms[FORM_ID]["publishSettings"]["publishState"]
     assert state == {"isPublished": True, "isAcceptingResponses": True}
     before = remote.emu.calls()

@@ -118,7 +118,7 @@ def publish_form(source: GoogleFormsSource) -> str:
                                                  "isAcceptingResponses": True}},
             "updateMask": "publishState"}
     execute(forms.setPublishSettings(formId=source.form_id, body=body), source.what)
-    return "published it (it was unpublished); now accepting responses"
+    return "was unpublished; published it, now accepting responses"
 
 
 def _reference_entry(form: Mapping[str, Any], title: str) -> str:
