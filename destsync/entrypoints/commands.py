@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from destsync.config.settings import Config, load_config
@@ -103,20 +104,49 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
     else:
         with template_errors(cfg):
             result = run_sync(cfg, ports, now, dry_run, holder=task.holder)
+    warnings = _warnings(ports)
     if as_json:
         # One line: Cloud Logging makes it one entry whose fields can be queried.
-        print(json.dumps(result.summary(), sort_keys=True))
+        print(json.dumps({**_summary(result, ports), "warnings": warnings}, sort_keys=True))
     elif dry_run:
         for code, plan in result.plans.items():
             print(f"[{code}] dry run: nothing written")
             print(plan.to_text())
     else:
-        _print_summary(result, cfg)
+        _print_summary(result, cfg, _summary(result, ports))
+    if not as_json:
+        for w in warnings:
+            print(f"  warning: {w}")
     return 0
 
 
-def _print_summary(result: RunResult, cfg: Config) -> None:
+def _summary(result: RunResult, ports: list[AcademyPorts]) -> dict[str, Any]:
+    """The run's summary, counting the conflicts the tracker found only at write time (a
+    cell a person changed during the run): each is a Review row the plan did not hold."""
     s = result.summary()
+    s["conflicts_at_write"] = 0
+    for p in ports:
+        n = getattr(p.tracker, "write_conflicts", 0)
+        if isinstance(n, int) and n:
+            s["conflicts_at_write"] += n
+            for counts in (s, s.get("academies", {}).get(p.academy.code)):
+                if isinstance(counts, dict):
+                    counts["conflicts"] = counts.get("conflicts", 0) + n
+                    counts["review_items"] = counts.get("review_items", 0) + n
+    return s
+
+
+def _warnings(ports: list[AcademyPorts]) -> list[str]:
+    """What the adapters noticed that is not an error: a form that takes no responses."""
+    out = []
+    for p in ports:
+        w = getattr(p.responses, "warning", "")
+        if isinstance(w, str) and w:
+            out.append(f"{p.academy.code}: {w}")
+    return out
+
+
+def _print_summary(result: RunResult, cfg: Config, s: dict[str, Any]) -> None:
     print(
         f"destsync sync {result.run_id}: read {s['responses_read']} responses; "
         f"added {s['rows_added']} rows; updated {s['cells_updated']} cells; "
@@ -151,7 +181,7 @@ def setup(config: Path) -> int:
             changed = setup_sheet(tracker.api, a.headers)
             print(f"{a.code}: {'updated' if changed else 'already set up'} {tracker.api.label}")
         if a.responses.kind == "google_forms":
-            from destsync.adapters.google.setup import create_form, setup_form
+            from destsync.adapters.google.setup import create_form, publish_form, setup_form
 
             source = bootstrap.google_forms_source(cfg, a, Counter(), setup=True)
             title = f"Form A: {a.name}"
@@ -161,6 +191,7 @@ def setup(config: Path) -> int:
                 print(f"  set responses.form_id = \"{source.form_id}\" for {a.code} in {config}")
             changed, entry = setup_form(source, title)
             print(f"{a.code}: {'updated' if changed else 'already set up'} {source.what}")
+            print(f"{a.code}: Form A {publish_form(source)}")
             if entry and entry != cfg.reference_entry:
                 print(f"  set form_a.reference_entry = \"{entry}\" for prefilled links")
     return 0
@@ -173,6 +204,8 @@ def check(config: Path) -> int:
         n_roster = len(p.roster.read())
         n_resp = len(p.responses.read(None))
         print(f"{p.academy.code}: config ok; {n_roster} on roster; {n_resp} responses readable")
+        for w in _warnings([p]):
+            print(f"  warning: {w}")
     from destsync.service.outreach import check_templates
     from destsync.service.render import Renderer
 

@@ -67,7 +67,9 @@ def test_a_cell_edited_between_read_and_write_is_kept_and_shown_as_a_conflict(
         remote.sheets.edit_cell(SHEET_ID, "Tracker", _a1(r, col), "Checked by phone")
 
     remote.emu.schedule(READ, staff_types)
-    remote.sync("2026-11-06")
+    summary = remote.sync("2026-11-06")
+    assert summary["conflicts"] == summary["conflicts_at_write"] == 1  # found at write time
+    assert summary["academies"]["OAK"]["conflicts"] == 1
     assert cell(remote, ref, PROVIDER) == "Checked by phone"
     conflicts = [r for r in remote.tab("Review") if r["Kind"] == "Conflict" and r["Ref"] == ref]
     assert conflicts and conflicts[0]["Value from form"] == "Riverside College"
@@ -181,6 +183,7 @@ def test_a_run_that_runs_out_of_retry_budget_stops_cleanly_and_the_next_run_fini
     lines = err.strip().splitlines()
     assert lines[0].startswith("error: sheets.values.batchUpdateByDataFilter still failing")
     assert "Traceback" not in err and len(lines) == 2
+    assert "new rows were added" in lines[1]  # the truth: rows went in, values did not
     remote.emu.clear_faults()
     summary = remote.sync()
     assert summary["cells_updated"] == 0  # rows written before the stop are adopted as-is

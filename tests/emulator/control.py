@@ -11,6 +11,7 @@ against discovery documents and are never counted as API calls or faulted.
 | POST /_emulator/seed                    | {"path": "file.json"} or the seed document itself   |
 | POST /_emulator/forms/{formId}/responses| {"responses": [{"answers", "submitted"?, ...}]}     |
 | POST /_emulator/faults                  | {"status", "count", "methods"?, "retry_after"?}     |
+|                                         | {"stop_at": k, "mode": "dropped"|"lost"}            |
 |                                         | {"latency_ms"} {"drop_connections", "methods"?}     |
 |                                         | {"quota_per_minute": {"sheets_read": 60, ...}}      |
 | DELETE /_emulator/faults                | clear faults, latency, drops and quotas             |
@@ -83,6 +84,23 @@ class Faults:
     quota_per_minute: dict[str, int] = field(default_factory=dict)
     used: dict[str, deque[float]] = field(default_factory=dict)
     clock_offset: float = 0.0
+    # A stop at API call number `stop_at` (1-based, counted from when it was set): that
+    # call is dropped unapplied ("dropped") or applied with its answer lost ("lost"), and
+    # every later call is a 503 outage, until the faults are cleared.
+    stop_at: int | None = None
+    stop_mode: str = "dropped"
+    stop_seen: int = 0
+
+    def stop(self) -> str:
+        """"" to serve this call; "outage" (503, unapplied); "lost" (apply, no answer)."""
+        if self.stop_at is None:
+            return ""
+        self.stop_seen += 1
+        if self.stop_seen < self.stop_at:
+            return ""
+        if self.stop_seen == self.stop_at and self.stop_mode == "lost":
+            return "lost"
+        return "outage"
 
     def now(self) -> float:
         return time.monotonic() + self.clock_offset
@@ -157,6 +175,7 @@ class State:
         self.calls: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
         self.scheduled: list[tuple[str, Callable[[], Any]]] = []
+        self.at_call: list[tuple[int, Callable[[], Any]]] = []  # (call number, action)
 
     def reset(self) -> None:
         with self.lock:
@@ -172,9 +191,18 @@ class State:
         with self.lock:
             self.scheduled.append((after_method, action))
 
+    def schedule_after_calls(self, k: int, action: Callable[[], Any]) -> None:
+        """Run `action()` once, right after the k-th API call from now has been served
+        (or the first served after it), whatever its method: between two calls."""
+        with self.lock:
+            self.at_call.append((sum(self.calls.values()) + k, action))
+
     def fire_scheduled(self, method_id: str) -> None:
         due = [a for m, a in self.scheduled if m == method_id]
         self.scheduled = [(m, a) for m, a in self.scheduled if m != method_id]
+        n = sum(self.calls.values())
+        due += [a for k, a in self.at_call if k <= n]
+        self.at_call = [(k, a) for k, a in self.at_call if k > n]
         for action in due:
             action()
 
@@ -304,5 +332,10 @@ def apply_faults(faults: Faults, body: dict[str, Any]) -> None:
         faults.latency_ms = int(body["latency_ms"])
     if "drop_connections" in body:
         faults.drops.append(Fault(0, int(body["drop_connections"]), body.get("methods")))
+    if "stop_at" in body:
+        if body.get("mode", "dropped") not in ("dropped", "lost"):
+            raise invalid("mode must be 'dropped' or 'lost'")
+        faults.stop_at, faults.stop_mode = int(body["stop_at"]), body.get("mode", "dropped")
+        faults.stop_seen = 0
     if "quota_per_minute" in body:
         faults.quota_per_minute.update({k: int(v) for k, v in body["quota_per_minute"].items()})

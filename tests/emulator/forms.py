@@ -35,6 +35,7 @@ class FormsStore:
             "forms.forms.batchUpdate": self._batch_update,
             "forms.forms.responses.list": self._responses_list,
             "forms.forms.responses.get": self._responses_get,
+            "forms.forms.setPublishSettings": self._set_publish_settings,
         }
 
     def form(self, form_id: str) -> dict[str, Any]:
@@ -45,8 +46,11 @@ class FormsStore:
     # -- forms ------------------------------------------------------------------------
 
     def create(
-        self, title: str, document_title: str | None = None, form_id: str | None = None
+        self, title: str, document_title: str | None = None, form_id: str | None = None,
+        published: bool = True,
     ) -> dict[str, Any]:
+        """A form as a person made it in the Forms UI (published) unless ``published`` is
+        False, as for ``forms.create`` (see ``_create``)."""
         fid = form_id or secrets.token_urlsafe(30)
         form: dict[str, Any] = {
             "formId": fid,
@@ -55,6 +59,8 @@ class FormsStore:
             "revisionId": "00000001",
             "responderUri": f"https://docs.google.com/forms/d/e/{fid}/viewform",
             "items": [],
+            "publishSettings": {"publishState": {"isPublished": published,
+                                                 "isAcceptingResponses": published}},
         }
         self.forms[fid] = form
         self.responses[fid] = []
@@ -68,7 +74,38 @@ class FormsStore:
                 "Only info.title and info.documentTitle can be set when creating a form. "
                 "To add items and change settings, use batchUpdate."
             )
-        return self._public(self.create(info.get("title", ""), info.get("documentTitle")))
+        # Google's Forms API guide ("API changes to Google Forms"): forms created through
+        # the API after June 30, 2026 are unpublished and take no responses until
+        # forms.setPublishSettings publishes them.
+        return self._public(
+            self.create(info.get("title", ""), info.get("documentTitle"), published=False)
+        )
+
+    def _set_publish_settings(
+        self, p: dict[str, str], _q: dict[str, Any], body: Any
+    ) -> dict[str, Any]:
+        """forms.setPublishSettings: both publishState booleans are required, and
+        accepting responses while unpublished is an error (discovery doc, PublishSettings)."""
+        form = self.form(p["formId"])
+        mask = body.get("updateMask", "*")
+        if mask not in ("*", "publishState", "publish_state"):
+            raise invalid(f"Invalid updateMask: {mask!r}")
+        state = body.get("publishSettings", {}).get("publishState")
+        if not isinstance(state, dict) or {"isPublished", "isAcceptingResponses"} - set(state):
+            raise invalid("publishState.isPublished and publishState.isAcceptingResponses "
+                          "must both be set")
+        published = bool(state["isPublished"])
+        accepting = bool(state["isAcceptingResponses"])
+        if accepting and not published:
+            raise invalid("A form cannot accept responses while it is unpublished")
+        form["publishSettings"] = {"publishState": {"isPublished": published,
+                                                    "isAcceptingResponses": accepting}}
+        return {"formId": form["formId"], "publishSettings": copy.deepcopy(
+            form["publishSettings"])}
+
+    def accepting(self, form_id: str) -> bool:
+        state = self.form(form_id).get("publishSettings", {}).get("publishState", {})
+        return bool(state.get("isPublished")) and bool(state.get("isAcceptingResponses"))
 
     @staticmethod
     def _public(form: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +224,13 @@ class FormsStore:
         response_id: str | None = None,
         email: str | None = None,
     ) -> dict[str, Any]:
-        """Record a submission. Answer keys are questionIds or question titles."""
+        """Record a submission. Answer keys are questionIds or question titles. A form
+        that is unpublished or not accepting responses takes none, as at Google."""
+        if not self.accepting(form_id):
+            raise ApiError(
+                403, f"Form {form_id} is not published or not accepting responses",
+                "FAILED_PRECONDITION",
+            )
         titles = self.question_ids(form_id)
         when = submitted or _now()
         resp: dict[str, Any] = {
@@ -272,7 +315,8 @@ class FormsStore:
         `{"formId", "title", "questions": [{"title", "questionId"?, "choices"?}],
         "responses": [{"answers": {title or questionId: value}, "submitted"?}]}`
         """
-        form = self.create(doc.get("title", "Form"), doc.get("documentTitle"), doc.get("formId"))
+        form = self.create(doc.get("title", "Form"), doc.get("documentTitle"), doc.get("formId"),
+                           published=doc.get("published", True))
         for q in doc.get("questions", []):
             question: dict[str, Any] = {"required": q.get("required", False)}
             if q.get("questionId"):

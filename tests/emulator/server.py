@@ -100,9 +100,18 @@ class _Handler(BaseHTTPRequestHandler):
             )
             body = self.server.discovery.check_body(routed.method, body)
             with state.lock:
+                stop = state.faults.stop()
+                if stop == "outage":
+                    raise ApiError(503, "The service is currently unavailable.")
                 state.faults.check(method_id, http_method)
                 out = state.store_for(method_id).call(method_id, routed.path_params, query, body)
                 state.fire_scheduled(method_id)
+            if stop == "lost":
+                # Applied, but the answer never reaches the client.
+                self.close_connection = True
+                self.wfile.flush()
+                self.connection.shutdown(2)
+                return
             self._reply(200, out)
         except ApiError as err:
             if method_id:
@@ -223,6 +232,12 @@ class Emulator:
     def drop_connections(self, count: int, methods: list[str] | None = None) -> None:
         with self.state.lock:
             apply_faults(self.state.faults, {"drop_connections": count, "methods": methods})
+
+    def stop_at(self, k: int, mode: str = "dropped") -> None:
+        """Stop at the k-th API call from now: "dropped" (503, not applied) or "lost"
+        (applied, the connection closed before the answer); a 503 outage follows."""
+        with self.state.lock:
+            apply_faults(self.state.faults, {"stop_at": k, "mode": mode})
 
     def set_quota(self, **per_minute: int) -> None:
         """e.g. set_quota(sheets_read=60, sheets_write=60); buckets are `{api}_{read|write}`."""

@@ -171,3 +171,22 @@ def test_standalone_entry_point_prints_host() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+@pytest.mark.parametrize("mode", ["dropped", "lost"])
+def test_a_stop_at_the_kth_call_drops_it_or_loses_its_answer_then_an_outage(
+    emu: Emulator, mode: str
+) -> None:
+    emu.stop_at(2, mode)
+    url = f"{emu.url}/v4/spreadsheets/tracker-1/values/Tracker!B2:clear"
+    read = f"{emu.url}/v4/spreadsheets/tracker-1/values/Tracker!B2"
+    assert requests.get(read, timeout=5).json()["values"] == [["Apprenticeship"]]  # call 1
+    if mode == "lost":
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.post(url, json={}, timeout=5)
+    else:
+        assert requests.post(url, json={}, timeout=5).status_code == 503
+    assert requests.get(read, timeout=5).status_code == 503  # the outage that follows
+    emu.clear_faults()
+    got = requests.get(read, timeout=5).json().get("values")
+    assert got == (None if mode == "lost" else [["Apprenticeship"]])

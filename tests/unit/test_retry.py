@@ -136,3 +136,12 @@ def test_calls_are_named_by_api_and_method_from_the_discovery_documents(
 def test_short_names_drop_the_top_level_resource() -> None:
     assert short_name("sheets.spreadsheets.values.batchGet") == "sheets.values.batchGet"
     assert short_name("forms.forms.get") == "forms.get"
+
+
+def test_retries_go_to_the_log_at_debug_level_only(caplog: pytest.LogCaptureFixture) -> None:
+    # With no logging configured, Python prints WARNING records to stderr: an outage
+    # would print a line per retry before its one error line.
+    caplog.set_level("DEBUG", logger="destsync.retry")
+    with pytest.raises(RetryBudgetExceeded):
+        run(policy(Clock(), total_seconds=20), "sheets.values.batchGet", lambda: 503, Outcome)
+    assert caplog.records and all(r.levelname == "DEBUG" for r in caplog.records)

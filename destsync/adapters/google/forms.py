@@ -99,6 +99,27 @@ def question_ids(
                    "; `destsync setup` adds missing questions")
 
 
+def publish_state(form: Mapping[str, Any]) -> tuple[bool, bool] | None:
+    """(isPublished, isAcceptingResponses), or None for a legacy form, which has no
+    ``publishSettings`` (Forms API discovery doc: Form.publishSettings)."""
+    state = form.get("publishSettings", {}).get("publishState")
+    if not isinstance(state, dict):
+        return None
+    return bool(state.get("isPublished")), bool(state.get("isAcceptingResponses"))
+
+
+def publish_warning(form: Mapping[str, Any], what: str) -> str:
+    """One line, with its fix, when the form takes no responses; "" when it does."""
+    state = publish_state(form)
+    if state is None or all(state):
+        return ""
+    if not state[0]:
+        return (f"{what} is not published, so it takes no responses: run `destsync setup` "
+                "(it publishes Form A), or press Publish in Google Forms")
+    return (f"{what} is not accepting responses: turn on 'Accepting responses' in the "
+            "form's Responses tab if it should be open")
+
+
 def answer_text(answer: Mapping[str, Any]) -> str:
     values = [a.get("value", "") for a in answer.get("textAnswers", {}).get("answers", [])]
     return ", ".join(v for v in values if v)
@@ -121,6 +142,7 @@ class GoogleFormsSource:
         self.questions = dict(questions)
         self.watermark = watermark
         self.what = f"form {form_id}"
+        self.warning = ""  # set by read(): the form takes no responses (publish_warning)
 
     @property
     def service(self) -> Any:
@@ -134,6 +156,7 @@ class GoogleFormsSource:
             since = parse_time(mark) if mark else None
         forms = self.service.forms()
         form = execute(forms.get(formId=self.form_id), self.what)
+        self.warning = publish_warning(form, self.what)
         ids = question_ids(form, self.questions, self.what)
         params: dict[str, Any] = {"formId": self.form_id, "pageSize": PAGE_SIZE}
         if since is not None:

@@ -161,5 +161,6 @@ def run(
                 "Google is busy or down; run the sync again later (nothing half-written "
                 "is left behind)",
             )
-        log.warning("%s answered %s; retry %d in %.1f s", label, detail, tries, wait)
+        # Debug only: an outage is one error line and its hint, not a line per retry.
+        log.debug("%s answered %s; retry %d in %.1f s", label, detail, tries, wait)
         policy.sleep(wait)

@@ -22,7 +22,7 @@ from typing import Any
 
 from destsync.adapters.form_questions import norm_title
 from destsync.adapters.google import sheets_api as api
-from destsync.adapters.google.forms import GoogleFormsSource, execute
+from destsync.adapters.google.forms import GoogleFormsSource, execute, publish_state
 from destsync.domain import layout
 from destsync.domain.model import COLUMNS
 
@@ -95,6 +95,30 @@ def setup_form(source: GoogleFormsSource, title: str) -> tuple[bool, str]:
                 source.what)
         form = execute(forms.get(formId=source.form_id), source.what)
     return bool(requests), _reference_entry(form, source.questions.get("reference", ""))
+
+
+def publish_form(source: GoogleFormsSource) -> str:
+    """Publish Form A if it is unpublished, and say how it stands.
+
+    Google's Forms API guide: forms created through the API after June 30, 2026 are
+    unpublished and take no responses until ``forms.setPublishSettings`` publishes them
+    (scope ``forms.body``, so setup only). Idempotent: a published form is left alone, and
+    a published form that staff closed to responses is reported, not reopened."""
+    forms = source.service.forms()
+    state = publish_state(execute(forms.get(formId=source.form_id), source.what))
+    if state is None:
+        return "legacy form (no publish settings): check in Forms that it takes responses"
+    published, accepting = state
+    if published and accepting:
+        return "published, accepting responses"
+    if published:
+        return ("published but NOT accepting responses: turn on 'Accepting responses' "
+                "in the form's Responses tab if it should be open")
+    body = {"publishSettings": {"publishState": {"isPublished": True,
+                                                 "isAcceptingResponses": True}},
+            "updateMask": "publishState"}
+    execute(forms.setPublishSettings(formId=source.form_id, body=body), source.what)
+    return "was unpublished; published it, now accepting responses"
 
 
 def _reference_entry(form: Mapping[str, Any], title: str) -> str:

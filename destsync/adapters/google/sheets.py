@@ -4,7 +4,8 @@ batched request, written in a constant number of requests whatever the row count
 A sync costs one ``values.batchGet`` when nothing changes. When there is something to
 write: ``get`` (tab ids and sizes), ``values.batchGetByDataFilter`` (the fresh header, the
 Ref column and every row about to change, found by its anchor), ``batchUpdate`` only when
-rows are added or anchored, and one ``values.batchUpdateByDataFilter`` for every value.
+rows are added or anchored (then the re-read again), and one
+``values.batchUpdateByDataFilter`` for every value.
 
 **Anchors.** Each row carries developer metadata ``destsync.ref = <Ref>``. Values are
 written through data filters on that anchor, so a write lands on the student's row even
@@ -14,20 +15,25 @@ header in the fresh read, so an inserted column moves the write with it.
 **No lost edits.** Sheets has no conditional write, so every cell about to change is
 re-read just before the write (same request as the header). A cell that no longer holds
 what destsync planned against was edited by a person during the run: it is not written,
-its merge base is not moved, and a Conflict row on the Review tab shows both values. The
-window left is the few milliseconds between that re-read and the write.
+its merge base is not moved, and a Conflict row on the Review tab shows both values.
+After a ``batchUpdate`` that added rows the re-read is made again, so the window left is
+one round trip, between the last re-read and the write.
 
 **Consistency when a run stops.** New rows go first (complete, anchored, in one atomic
 ``batchUpdate``); then the cell values together with the merge base, the review, the log
-and the state tabs in one ``batchUpdateByDataFilter``. Stopping between the two leaves
-rows whose values equal what destsync would write, which the next run's merge simply
-adopts. Values are always sent RAW.
+and the state tabs in one ``batchUpdateByDataFilter``. The ``batchUpdate`` also writes,
+in the same atomic request, a ``pending_rows`` row in ``_destsync_meta`` naming the
+rows it added; the value write clears it. A run stopped between the two leaves that list:
+the next run reads it (in the read it makes anyway), plans those rows as new again, so
+the merge base, Review, Change log and Returns come out as an uninterrupted run's, and
+does not add them a second time. Values are always sent RAW.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from destsync.adapters.google import sheets_api as api
@@ -37,11 +43,16 @@ from destsync.domain import layout
 from destsync.domain.layout import cell
 from destsync.domain.model import COLUMN_BY_KEY, LedgerEntry, ResponseRecord, TrackerSnapshot
 from destsync.domain.plan import CellChange, Plan
-from destsync.errors import TrackerError
+from destsync.errors import DestsyncError, TrackerError
 
 STATE_WIDTH = {tab: len(cols) for tab, cols in layout.STATE_TABS.items()}
 GROWTH_STEP = 500
 AMBIGUOUS_TRIES = 5
+PENDING_KEY = "pending_rows"  # _destsync_meta: Refs added by a batchUpdate, not yet filled
+META = "_destsync_meta"
+HALF_WRITTEN = ("new rows were added to the Tracker, and their merge base, Review and "
+                "Change log entries may not be written yet; run the sync again: it "
+                "completes them and adds no row twice")
 
 
 @dataclass
@@ -64,6 +75,8 @@ class GoogleSheetsTracker:
         self.headers = dict(headers)
         self._seen: Seen | None = None
         self._grid: _Grid | None = None
+        self.write_conflicts = 0  # cells found edited at write time (Review Conflict rows)
+        self._late = 0
 
     # -- reading ------------------------------------------------------------------------
     def read(self) -> TrackerSnapshot:
@@ -102,6 +115,10 @@ class GoogleSheetsTracker:
             seen.state_rows[tab] = positions
             seen.state_end[tab] = max(len(block), 1)
         seen.known_submitted = [r.submitted for r in snap.responses.values()]
+        listed = snap.meta.pop(PENDING_KEY, "")
+        seen.pending = {ref for ref in listed.split(",") if ref in snap.rows}
+        for ref in seen.pending:
+            del snap.rows[ref]  # planned as new again; apply() fills, never re-adds them
         self._seen = seen
         return snap
 
@@ -137,37 +154,80 @@ class GoogleSheetsTracker:
         seen = self._require_read()
         grid = self._load_grid()
         fresh = Fresh.fetch(self.api, self.headers["ref"], plan, seen)
-        index = layout.index_headers(fresh.header, self.headers, self.api.label, layout.TRACKER)
-        col = {key: index[h] for key, h in self.headers.items() if h in index}
-        changes, late = self._verify(plan.changes, fresh, col)
-        structural = self._structural(plan, grid, fresh, col)
+        col = self._columns(fresh)
+        adding = replace(plan, new_rows=[n for n in plan.new_rows if n.ref not in seen.pending])
+        structural = self._structural(adding, grid, fresh, col)
+        added = sorted(seen.pending | {n.ref for n in adding.new_rows})
+        places = copy.deepcopy((seen.state_rows, seen.state_end))
+        data, growth = self._payload(plan, bool(added), fresh, col, run_id)
+        if structural:
+            # One batchUpdate: grid growth, the new rows, and the list of them the next
+            # run needs if this one stops before the value write (which clears it).
+            if added:
+                at = seen.state_rows[META][(PENDING_KEY,)] - 1
+                structural.append({"updateCells": {
+                    "start": {"sheetId": grid.sheet_ids[META], "rowIndex": at,
+                              "columnIndex": 0},
+                    "rows": [api.text_cells([PENDING_KEY, ",".join(added)])],
+                    "fields": "userEnteredValue"}})
+            try:
+                self._batch_update_once(self._growth(grid, growth) + structural, grid, run_id)
+            except DestsyncError as exc:
+                exc.hint = "if Google applied it, " + HALF_WRITTEN
+                raise
+            # Staff may have edited, sorted or inserted columns during that round trip:
+            # read again, so the check is the one made just before the value write.
+            try:
+                fresh, before = Fresh.fetch(self.api, self.headers["ref"], plan, seen), col
+            except DestsyncError as exc:
+                exc.hint = HALF_WRITTEN if added else exc.hint
+                raise
+            moved = sorted({*fresh.stale, *fresh.unanchored})
+            if moved:  # an anchor just made sits on another student's row: never write blind
+                raise TrackerError(
+                    f"rows of {self.api.label} moved while destsync was writing (Ref "
+                    f"{moved[0]})", HALF_WRITTEN if added else "run the sync again")
+            col = self._columns(fresh)
+            seen.state_rows, seen.state_end = places  # the same places, planned again
+            data, growth = self._payload(plan, bool(added), fresh, col, run_id)
+            if col != before:  # the new rows' cells went in by the old columns: redo them
+                data += [api.row_write(n.ref, n.values, col, "") for n in adding.new_rows]
+        try:
+            self._grow(self._growth(grid, growth))  # only if the re-plan outgrew the grid
+            self.api.update_by_filter(data)
+        except DestsyncError as exc:
+            if added:
+                exc.hint = HALF_WRITTEN
+            raise
+        seen.pending = set()
+        self.write_conflicts += self._late
+        seen.known_submitted += [r.submitted for r in plan.responses]
+
+    def _payload(self, plan: Plan, pending: bool, fresh: Fresh, col: dict[str, int],
+                 run_id: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """The value write for ``plan`` against ``fresh``, and the rows each tab needs."""
         data: list[dict[str, Any]] = []
-        for ref, cells in _by_ref(changes).items():
-            width = max(c for c, _ in cells)
-            values: list[str | None] = [None] * width
-            for c, v in cells:
-                values[c - 1] = v
-            data.append({"dataFilter": api.row_lookup(ref), "majorDimension": "ROWS",
-                         "values": [values]})
-        written = without(plan, late)
-        appended = layout.appended_rows(written, run_id, self.headers)
         growth: dict[str, int] = {}
-        for tab, rows in appended.items():
+        if pending:  # the value write clears the list the batchUpdate writes
+            data += self._state_data({META: {(PENDING_KEY,): [PENDING_KEY, ""]}}, growth)
+        changes, late = self._verify(plan.changes, fresh, col)
+        self._late = len(late.review)
+        data += [api.row_write(ref, dict(cells), {c: c for c, _ in cells}, None)
+                 for ref, cells in api.by_ref(changes).items()]
+        written = without(plan, late)
+        for tab, rows in layout.appended_rows(written, run_id, self.headers).items():
             if rows:
                 start = fresh.ends[tab] + 1
-                data.append(_block(tab, start, rows))
+                data.append(api.block(tab, start, rows))
                 growth[tab] = start + len(rows) - 1
         state = layout.state_updates(written)
-        state["_destsync_meta"] = self._meta_rows(plan)
+        state[META] = self._meta_rows(plan)
         data += self._state_data(state, growth)
-        grow = self._growth(grid, growth)
-        if structural:
-            # One batchUpdate: grid growth (appended at the ends) and the new rows.
-            self._batch_update_once(grow + structural, grid, run_id)
-        elif grow:
-            self._grow(grow)
-        self.api.update_by_filter(data)
-        seen.known_submitted += [r.submitted for r in plan.responses]
+        return data, growth
+
+    def _columns(self, fresh: Fresh) -> dict[str, int]:
+        index = layout.index_headers(fresh.header, self.headers, self.api.label, layout.TRACKER)
+        return {key: index[h] for key, h in self.headers.items() if h in index}
 
     def record_ledger(self, entries: Iterable[LedgerEntry]) -> None:
         self._require_read()
@@ -267,7 +327,7 @@ class GoogleSheetsTracker:
                 break
             except AmbiguousWrite:
                 if attempt == AMBIGUOUS_TRIES - 1:
-                    raise  # the run stops before any value is written; the next run is clean
+                    raise  # maybe applied: the next run finds its pending_rows and completes
                 found = self.api.search_metadata(
                     [{"developerMetadataLookup": {"metadataKey": api.MARK_KEY}}]
                 )
@@ -307,10 +367,10 @@ class GoogleSheetsTracker:
                     positions[key] = r
                     fresh_rows.append(values)
                 else:
-                    data.append(_block(tab, r, [values]))
+                    data.append(api.block(tab, r, [values]))
             if fresh_rows:
                 start = seen.state_end.get(tab, 1) + 1
-                data.append(_block(tab, start, fresh_rows))
+                data.append(api.block(tab, start, fresh_rows))
                 seen.state_end[tab] = start + len(fresh_rows) - 1
                 growth[tab] = seen.state_end[tab]
         return data
@@ -335,19 +395,6 @@ class GoogleSheetsTracker:
                 self.api.batch_update(reqs)
             except AmbiguousWrite:
                 self.api.batch_update(reqs)
-
-
-def _by_ref(changes: list[tuple[str, int, str]]) -> dict[str, list[tuple[int, str]]]:
-    out: dict[str, list[tuple[int, str]]] = {}
-    for ref, c, v in changes:
-        out.setdefault(ref, []).append((c, v))
-    return out
-
-
-def _block(tab: str, start: int, rows: list[list[str]]) -> dict[str, Any]:
-    width = max(len(r) for r in rows)
-    return {"dataFilter": {"a1Range": api.a1(tab, start, 1, len(rows), width)},
-            "majorDimension": "ROWS", "values": [list(r) for r in rows]}
 
 
 def _into_snapshot(snap: TrackerSnapshot, tab: str, row: list[str]) -> None:

@@ -10,7 +10,7 @@ retry budget a RemoteError.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from destsync.adapters.google.credentials import explain_auth_failure
@@ -120,6 +120,32 @@ def text_cells(values: Sequence[str | None]) -> dict[str, Any]:
     starts with '=' stays text (the updateCells twin of valueInputOption RAW)."""
     return {"values": [{} if v is None else {"userEnteredValue": {"stringValue": v}}
                        for v in values]}
+
+
+def row_write(ref: str, values: Mapping[Any, str], col: Mapping[Any, int],
+               rest: str | None) -> dict[str, Any]:
+    """A values write on the row anchored to ``ref``: ``values`` by key, placed by ``col``
+    (key -> 1-based column); other cells get ``rest`` (None leaves them alone)."""
+    width = max(col.values())
+    row: list[str | None] = [rest] * width
+    for key, value in values.items():
+        if key in col:
+            row[col[key] - 1] = value
+    return {"dataFilter": row_lookup(ref), "majorDimension": "ROWS", "values": [row]}
+
+
+def by_ref(changes: list[tuple[str, int, str]]) -> dict[str, list[tuple[int, str]]]:
+    out: dict[str, list[tuple[int, str]]] = {}
+    for ref, c, v in changes:
+        out.setdefault(ref, []).append((c, v))
+    return out
+
+
+def block(tab: str, start: int, rows: list[list[str]]) -> dict[str, Any]:
+    width = max(len(r) for r in rows)
+    return {"dataFilter": {"a1Range": a1(tab, start, 1, len(rows), width)},
+            "majorDimension": "ROWS", "values": [list(r) for r in rows]}
+
 
 
 class SheetsApi:

@@ -33,6 +33,9 @@ class Seen:
     state_rows: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict)
     state_end: dict[str, int] = field(default_factory=dict)  # last used row per state tab
     known_submitted: list[str] = field(default_factory=list)
+    # Rows a stopped run added (structural batchUpdate applied) but never filled in (its
+    # value write never ran): listed in _destsync_meta, re-planned as new, never re-added.
+    pending: set[str] = field(default_factory=set)
 
 
 @dataclass
