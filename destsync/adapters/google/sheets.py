@@ -89,7 +89,7 @@ class GoogleSheetsTracker:
         try:
             blocks = self.api.batch_get(ranges)
         except TrackerError:
-            self._explain_missing_tab(tabs)
+            api.explain_missing_tab(self.api, tabs, self.roster_tab)
             raise
         blocks = blocks + [[]] * (len(ranges) - len(blocks))
         if self.roster_tab:
@@ -121,23 +121,6 @@ class GoogleSheetsTracker:
             del snap.rows[ref]  # planned as new again; apply() fills, never re-adds them
         self._seen = seen
         return snap
-
-    def _explain_missing_tab(self, tabs: list[str]) -> None:
-        props = self.api.get("sheets(properties(title))")
-        have = {s["properties"]["title"] for s in props.get("sheets", [])}
-        missing = [t for t in tabs if t not in have]
-        if missing and missing[0] == self.roster_tab:
-            raise TrackerError(
-                f"{self.api.label} has no {missing[0]!r} tab for the roster",
-                f"add a tab named {missing[0]!r} and paste the MIS leavers export into it, "
-                "header row first (or fix roster.tab in the config)",
-            )
-        if missing:
-            raise TrackerError(
-                f"{self.api.label} has no {missing[0]!r} tab",
-                "run `destsync setup` (it adds missing tabs and never removes data), or "
-                f"rename the tab back to {missing[0]!r}",
-            )
 
     def read_tabs(self, titles: Sequence[str]) -> dict[str, list[dict[str, str]]]:
         # One batched read; a tab that is missing means `destsync setup` never ran.

@@ -244,3 +244,23 @@ class SheetsApi:
             json={"dataFilters": list(filters)},
         )
         return [m.get("developerMetadata", {}) for m in body.get("matchedDeveloperMetadata", [])]
+
+
+def explain_missing_tab(sheet: SheetsApi, tabs: Sequence[str], roster_tab: str = "") -> None:
+    """After a read failed: if one of ``tabs`` is missing, raise the error that says which
+    and how to get it back (setup adds destsync's tabs; the roster tab is the school's)."""
+    props = sheet.get("sheets(properties(title))")
+    have = {s["properties"]["title"] for s in props.get("sheets", [])}
+    missing = [t for t in tabs if t not in have]
+    if missing and missing[0] == roster_tab:
+        raise TrackerError(
+            f"{sheet.label} has no {missing[0]!r} tab for the roster",
+            f"add a tab named {missing[0]!r} and paste the MIS leavers export into it, "
+            "header row first (or fix roster.tab in the config)",
+        )
+    if missing:
+        raise TrackerError(
+            f"{sheet.label} has no {missing[0]!r} tab",
+            "run `destsync setup` (it adds missing tabs and never removes data), or "
+            f"rename the tab back to {missing[0]!r}",
+        )
