@@ -123,3 +123,13 @@ def test_the_scheduler_posts_to_the_jobs_run_endpoint_with_an_oauth_token() -> N
     # create or update: a second build must not fail because the trigger exists
     for verb in ("describe", "update http", "create http"):
         assert f"gcloud scheduler jobs {verb}" in script
+
+
+def test_the_deploy_guide_passes_every_substitution_and_is_linked() -> None:
+    """docs/deploy.md's first `gcloud builds submit` names every substitution, so a
+    technician who changed a name in its variables block deploys with that name."""
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    (line,) = [ln for ln in guide.splitlines() if ln.strip().startswith("--substitutions=")]
+    passed = {pair.split("=", 1)[0] for pair in line.split("=", 1)[1].strip('"').split(",")}
+    assert passed == set(config()["substitutions"])
+    assert "(docs/deploy.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
