@@ -58,15 +58,19 @@ def sweep(remote: RemoteSchool, last_pair: bool) -> tuple[int, list[str]]:
     before = sum(remote.emu.calls().values())
     remote.sync(sc.SECOND)
     calls = sum(remote.emu.calls().values()) - before
+    order = remote.emu.state.call_order[-calls:]
     expected = _records(remote)
     # A student whose provider this sync writes: the staff edit races destsync's write.
     target = sorted(ref for ref, row in expected.items() if ref in start
                     and row[sc.PROVIDER] != start[ref][sc.PROVIDER])[0]
     failures: list[str] = []
     cases = 0
-    # The calls end: re-read, value write, ledger write. The pair (re-read, value write)
-    # is the one round trip no check can cover: Sheets has no conditional write.
-    window = calls - 2
+    # The pair (last re-read, value write) is the one round trip no check can cover:
+    # Sheets has no conditional write. Found by method, as other calls (the lease, the
+    # ledger) come before and after it.
+    reread = "sheets.spreadsheets.values.batchGetByDataFilter"
+    window = max(i for i, m in enumerate(order, start=1) if m == reread)
+    assert order[window] == "sheets.spreadsheets.values.batchUpdateByDataFilter"
     for k in [window] if last_pair else [k for k in range(1, calls) if k != window]:
         for name in ("edit", "sort", "insert_row", "insert_column"):
             cases += 1

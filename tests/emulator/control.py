@@ -173,6 +173,7 @@ class State:
         self.gmail = GmailStore()
         self.faults = Faults()
         self.calls: Counter[str] = Counter()
+        self.call_order: list[str] = []  # every served method id, in order
         self.errors: Counter[str] = Counter()
         self.scheduled: list[tuple[str, Callable[[], Any]]] = []
         self.at_call: list[tuple[int, Callable[[], Any]]] = []  # (call number, action)

@@ -85,6 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
             method_id = routed.method.id
             with state.lock:
                 state.calls[method_id] += 1
+                state.call_order.append(method_id)
                 drop = state.faults.take_drop(method_id)
                 latency = state.faults.latency_ms
             if drop:
