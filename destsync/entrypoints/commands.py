@@ -123,7 +123,7 @@ def _print_summary(result: RunResult, cfg: Config) -> None:
     print(
         f"  emails: sent {s['emails_sent']}" + (f" ({by_campaign})" if by_campaign else "")
         + f"; deferred by the daily cap {s['emails_deferred']}; bounced {s['emails_bounced']}"
-        + f"; {s['not_known_recorded']} checkpoints recorded as not known (820/830)"
+        + f"; {s['not_known_recorded']} checkpoints recorded as not known (810/820/830)"
     )
     for a in cfg.academies:
         if a.tracker.path is not None:
