@@ -22,7 +22,9 @@ SMALL = 6  # counts below this (and above 0) are withheld; so is a cohort below 
 SUPPRESSED = "c"
 
 # The DfE measure groups, in the order the DfE tables list them, then what is not known.
-NOT_KNOWN = "Not known"
+NOT_KNOWN = "Not known"  # blank, or NCCIS 810, 820 or 830
+ACTIVITY_NOT_CAPTURED = "Activity not captured"
+LOW = "low"  # DfE symbol: a positive share under 0.5%
 MEASURE_GROUPS: tuple[str, ...] = (
     "Sustained education: higher education",
     "Sustained education: further education",
@@ -30,9 +32,15 @@ MEASURE_GROUPS: tuple[str, ...] = (
     "Sustained apprenticeship",
     "Sustained employment",
     "Not sustained",
-    "Activity not captured",
+    ACTIVITY_NOT_CAPTURED,
     NOT_KNOWN,
 )
+# "Destination known" (DOMAIN.md): nothing known never counts, nor does an activity the
+# vocabulary does not capture. Every other group is a known destination.
+NOT_KNOWN_GROUPS: tuple[str, ...] = (ACTIVITY_NOT_CAPTURED, NOT_KNOWN)
+_NOT_KNOWN_LABELS = frozenset(
+    vocab.NCCIS_LABELS[code].casefold() for code in vocab.NOT_KNOWN_CODES)
+_NOT_KNOWN_CODES = frozenset(str(code) for code in vocab.NOT_KNOWN_CODES)
 CHECKPOINT_LABELS: dict[str, str] = {
     "intended": "Intended destination",
     "actual": "Actual destination",
@@ -42,16 +50,29 @@ CHECKPOINT_LABELS: dict[str, str] = {
 }
 TRUST = "Trust"
 COHORT = "All leavers"  # the cohort total, a row of its own for suppression
+KNOWN_ROW = "Destination known"  # derived: the cohort less NOT_KNOWN_GROUPS
+
+
+def is_known(measure: str) -> bool:
+    """Whether a measure group is a known destination."""
+    return measure not in NOT_KNOWN_GROUPS
 
 
 def measure_group(row: Mapping[str, str], group: str) -> str:
-    """The DfE group of one student's destination at one checkpoint. A label staff typed
-    that is not in the vocabulary still counts, as activity not captured."""
+    """The DfE group of one student's destination at one checkpoint. A label a person
+    typed that names a destination type wins over the code beside it; a not-known code
+    (810, 820, 830) or its label is not known; any other label still counts, as activity
+    not captured (which is not a known destination either)."""
     label = row.get(f"{group}_destination", "").strip()
     if not label:
         return NOT_KNOWN
     dest = vocab.parse_destination(label)
-    return dest.dfe_group if dest is not None else "Activity not captured"
+    if dest is not None:
+        return dest.dfe_group
+    if (row.get(f"{group}_nccis", "").strip() in _NOT_KNOWN_CODES
+            or label.casefold() in _NOT_KNOWN_LABELS):
+        return NOT_KNOWN
+    return ACTIVITY_NOT_CAPTURED
 
 
 @dataclass(frozen=True)
@@ -65,7 +86,8 @@ class Cell:
     def percent(self, cohort: Cell) -> str:
         if not self.shown or not cohort.shown or cohort.count == 0:
             return SUPPRESSED if not self.shown or not cohort.shown else ""
-        return f"{round(100 * self.count / cohort.count)}%"
+        share = 100 * self.count / cohort.count
+        return LOW if 0 < share < 0.5 else f"{round(share)}%"
 
 
 @dataclass
@@ -82,13 +104,18 @@ class Table:
     def label(self) -> str:
         return f"{CHECKPOINT_LABELS[self.checkpoint]}: leavers of {self.leaving_year}"
 
-    def known_share(self, column: str) -> str:
-        """How many destinations are known, as a share of the cohort (or c)."""
-        unknown = self.cells[(NOT_KNOWN, column)]
+    def known(self, column: str) -> Cell:
+        """Leavers whose destination is known (see NOT_KNOWN_GROUPS): the cohort less the
+        not-known groups, so shown only when each of those is, or it would give a hidden
+        count away; and, like any count, never from 1 to 5."""
+        unknown = [self.cells[(g, column)] for g in NOT_KNOWN_GROUPS]
         cohort = self.cohort[column]
-        if not unknown.shown or not cohort.shown:
-            return SUPPRESSED
-        return Cell(cohort.count - unknown.count, True).percent(cohort)
+        n = cohort.count - sum(c.count for c in unknown)
+        return Cell(n, cohort.shown and all(c.shown for c in unknown) and not 0 < n < SMALL)
+
+    def known_share(self, column: str) -> str:
+        """The known leavers as a share of the cohort, or c."""
+        return self.known(column).percent(self.cohort[column])
 
 
 def suppress(counts: Mapping[tuple[str, str], int], cohorts: Mapping[str, int],
@@ -145,7 +172,8 @@ def build_tables(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
             # Each row classified once (a typed label may need a fuzzy match).
             tally = {code: Counter(measure_group(r, group) for r in cohort_rows[code])
                      for code in academies}
-            if not any(n for t in tally.values() for g, n in t.items() if g != NOT_KNOWN):
+            if not any(r.get(f"{group}_destination", "").strip()
+                       for rows in cohort_rows.values() for r in rows):
                 continue  # nothing recorded yet at this checkpoint: no table of blanks
             counts: dict[tuple[str, str], int] = {}
             for g in MEASURE_GROUPS:

@@ -18,6 +18,7 @@ import jinja2
 
 from destsync.domain.normalize import is_formula_like
 from destsync.domain.report import (
+    KNOWN_ROW,
     MEASURE_GROUPS,
     NOT_KNOWN,
     SMALL,
@@ -51,6 +52,9 @@ def csv_text(tables: Sequence[Table], names: Mapping[str, str]) -> str:
                 cell = t.cells[(g, col)]
                 w.writerow([t.leaving_year, t.checkpoint, csv_safe(names[col]), g,
                             cell.text(), cell.percent(cohort)])
+            known = t.known(col)
+            w.writerow([t.leaving_year, t.checkpoint, csv_safe(names[col]), KNOWN_ROW,
+                        known.text(), known.percent(cohort)])
     return out.getvalue()
 
 
