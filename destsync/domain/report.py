@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
-from destsync.domain import vocab
+from destsync.domain import sustained, vocab
 from destsync.domain.model import GROUPS
 
 SMALL = 6  # counts below this (and above 0) are withheld; so is a cohort below it
@@ -25,6 +26,7 @@ SUPPRESSED = "c"
 NOT_KNOWN = "Not known"  # blank, or NCCIS 810, 820 or 830
 ACTIVITY_NOT_CAPTURED = "Activity not captured"
 LOW = "low"  # DfE symbol: a positive share under 0.5%
+NOT_YET_SUSTAINED = "Not yet known if sustained"  # a known destination, period not over
 MEASURE_GROUPS: tuple[str, ...] = (
     "Sustained education: higher education",
     "Sustained education: further education",
@@ -32,9 +34,26 @@ MEASURE_GROUPS: tuple[str, ...] = (
     "Sustained apprenticeship",
     "Sustained employment",
     "Not sustained",
+    NOT_YET_SUSTAINED,
     ACTIVITY_NOT_CAPTURED,
     NOT_KNOWN,
 )
+# An intended destination is a plan: grouped by type, never called sustained.
+INTENDED_GROUPS: tuple[str, ...] = (
+    "Education: higher education",
+    "Education: further education",
+    "Education: other",
+    "Apprenticeship",
+    "Employment",
+    "Gap year, voluntary work or NEET",
+    ACTIVITY_NOT_CAPTURED,
+    NOT_KNOWN,
+)
+ALL_GROUPS: tuple[str, ...] = (*MEASURE_GROUPS[:-2], *INTENDED_GROUPS)
+_INTENDED_OF = dict(zip(MEASURE_GROUPS[:6], INTENDED_GROUPS[:6], strict=True))
+_KIND_OF = {MEASURE_GROUPS[0]: sustained.EDUCATION, MEASURE_GROUPS[1]: sustained.EDUCATION,
+            MEASURE_GROUPS[2]: sustained.EDUCATION, MEASURE_GROUPS[3]: sustained.APPRENTICESHIP,
+            MEASURE_GROUPS[4]: sustained.EMPLOYMENT}
 # "Destination known" (DOMAIN.md): nothing known never counts, nor does an activity the
 # vocabulary does not capture. Every other group is a known destination.
 NOT_KNOWN_GROUPS: tuple[str, ...] = (ACTIVITY_NOT_CAPTURED, NOT_KNOWN)
@@ -58,8 +77,55 @@ def is_known(measure: str) -> bool:
     return measure not in NOT_KNOWN_GROUPS
 
 
-def measure_group(row: Mapping[str, str], group: str) -> str:
-    """The DfE group of one student's destination at one checkpoint. A label a person
+def groups_of(checkpoint: str) -> tuple[str, ...]:
+    """The rows of a checkpoint's table."""
+    return INTENDED_GROUPS if checkpoint == "intended" else MEASURE_GROUPS
+
+
+def measured_year(checkpoint: str, leaving_year: int, start: str = "") -> int:
+    """The August-to-July year a checkpoint's actual destination is measured in: the
+    Actual checkpoint judges the first year after leaving, L, as the DfE does. The
+    year-n check (in the summer of L + n) judges year L + n - 1, the one it asks about,
+    or a later year if the activity it reports starts later (a new course in September:
+    not yet known, rather than "not sustained" in a year it was no part of)."""
+    if not checkpoint.startswith("year"):
+        return leaving_year
+    year = leaving_year + int(checkpoint[4:]) - 1
+    try:
+        began = date.fromisoformat(start.strip()[:10])
+    except ValueError:
+        return year
+    return max(year, began.year if began.month >= 8 else began.year - 1)
+
+
+def verdict(row: Mapping[str, str], checkpoint: str,
+            today: date | None) -> sustained.Verdict | None:
+    """Sustained, not sustained or not yet known, for an actual destination of a type
+    that can be sustained; None for an intended one, or any other."""
+    kind = _KIND_OF.get(type_group(row, checkpoint))
+    leaving = row.get("leaving_year", "").strip()
+    if checkpoint == "intended" or kind is None or not leaving.isdigit():
+        return None
+    start = row.get(f"{checkpoint}_start_date", "")
+    return sustained.judge(kind, start, row.get(f"{checkpoint}_duration", ""),
+                           measured_year(checkpoint, int(leaving), start), today)
+
+
+def measure_group(row: Mapping[str, str], group: str, today: date | None = None) -> str:
+    """The group one student's destination falls in at one checkpoint: by type for the
+    intended destination; for an actual one, the DfE group if it was sustained, else
+    "Not sustained" or, while the evidence is not all in, NOT_YET_SUSTAINED."""
+    by_type = type_group(row, group)
+    if group == "intended":
+        return _INTENDED_OF.get(by_type, by_type)
+    v = verdict(row, group, today)
+    if v is None or v.status == sustained.SUSTAINED:
+        return by_type
+    return "Not sustained" if v.status == sustained.NOT_SUSTAINED else NOT_YET_SUSTAINED
+
+
+def type_group(row: Mapping[str, str], group: str) -> str:
+    """The DfE group of the destination's type at one checkpoint. A label a person
     typed that names a destination type wins over the code beside it; a not-known code
     (810, 820, 830) or its label is not known; any other label still counts, as activity
     not captured (which is not a known destination either)."""
@@ -97,6 +163,7 @@ class Table:
     leaving_year: int
     checkpoint: str
     columns: list[str]
+    groups: tuple[str, ...] = MEASURE_GROUPS
     cohort: dict[str, Cell] = field(default_factory=dict)
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)  # (group, column)
 
@@ -127,7 +194,7 @@ def suppress(counts: Mapping[tuple[str, str], int], cohorts: Mapping[str, int],
     hidden entry gives that entry away, so another is hidden in it, the smallest (it
     gives away least), until no constraint has exactly one."""
     columns = [*academies, TRUST]
-    groups = sorted({g for g, _ in counts}, key=MEASURE_GROUPS.index)
+    groups = sorted({g for g, _ in counts}, key=ALL_GROUPS.index)
     value: dict[tuple[str, str], int] = dict(counts)
     value.update({(COHORT, c): n for c, n in cohorts.items()})
     hidden = {k for k, n in counts.items() if 0 < n < SMALL}
@@ -154,8 +221,10 @@ def suppress(counts: Mapping[tuple[str, str], int], cohorts: Mapping[str, int],
 
 
 def build_tables(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
-                 years: Sequence[int] | None = None) -> list[Table]:
-    """Every (cohort, checkpoint) with at least one destination recorded, newest first."""
+                 years: Sequence[int] | None = None,
+                 today: date | None = None) -> list[Table]:
+    """Every (cohort, checkpoint) with at least one destination recorded, newest first.
+    ``today`` decides which sustained periods are over (None: all of them)."""
     academies = list(rows_by_academy)
     by_year: dict[int, dict[str, list[Mapping[str, str]]]] = {}
     for code, rows in rows_by_academy.items():
@@ -170,13 +239,13 @@ def build_tables(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
         cohort_rows = by_year[year]
         for group, _ in GROUPS:
             # Each row classified once (a typed label may need a fuzzy match).
-            tally = {code: Counter(measure_group(r, group) for r in cohort_rows[code])
+            tally = {code: Counter(measure_group(r, group, today) for r in cohort_rows[code])
                      for code in academies}
             if not any(r.get(f"{group}_destination", "").strip()
                        for rows in cohort_rows.values() for r in rows):
                 continue  # nothing recorded yet at this checkpoint: no table of blanks
             counts: dict[tuple[str, str], int] = {}
-            for g in MEASURE_GROUPS:
+            for g in groups_of(group):
                 for code in academies:
                     counts[(g, code)] = tally[code][g]
                 counts[(g, TRUST)] = sum(counts[(g, code)] for code in academies)
@@ -184,7 +253,8 @@ def build_tables(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
             cohorts[TRUST] = sum(cohorts.values())
             shown, cohort_shown = suppress(counts, cohorts, academies)
             # A one-school trust's total is that school: one column says it once.
-            t = Table(year, group, [*academies, TRUST] if len(academies) > 1 else academies)
+            t = Table(year, group, [*academies, TRUST] if len(academies) > 1 else academies,
+                      groups_of(group))
             t.cohort = {c: Cell(n, cohort_shown[c]) for c, n in cohorts.items()}
             t.cells = {k: Cell(n, shown[k]) for k, n in counts.items()}
             tables.append(t)

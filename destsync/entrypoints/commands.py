@@ -232,7 +232,7 @@ def report(config: Path, out: Path, now_text: str | None) -> int:
     cfg = load_config(config)
     today = parse_now(now_text, cfg.timezone).date()
     rows = {p.academy.code: list(p.tracker.read().rows.values()) for p in _ports(cfg)}
-    tables = build_tables(rows)
+    tables = build_tables(rows, today=today)
     names = {a.code: a.name for a in cfg.academies} | {TRUST: f"{cfg.trust_name} (all)"}
     chart = chart_png(tables)
     templates = cfg.mail.templates if (cfg.mail.templates / "report.html.j2").exists() \

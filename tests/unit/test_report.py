@@ -23,7 +23,9 @@ from destsync.service.report_output import csv_safe, csv_text
 
 
 def row(year: int, actual: str = "", intended: str = "") -> dict[str, str]:
+    """A leaver whose actual destination (if any) started in September for two years."""
     return {"leaving_year": str(year), "actual_destination": actual,
+            "actual_start_date": f"{year}-09-15", "actual_duration": "24",
             "intended_destination": intended, "forename": "Testname", "surname": "Example",
             "dob": "2008-01-01", "email": "t@example.org"}
 
