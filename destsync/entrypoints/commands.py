@@ -278,6 +278,22 @@ def subject_access(config: Path, ref: str, out: Path) -> int:
     )
 
 
+def la_export(config: Path, cohort: int, out: Path) -> int:
+    """The file for the local authority: one row per leaver of ``cohort`` in every
+    academy, opted-out students with the identifying fields only. Reads only."""
+    from destsync.domain.la_export import la_table, opted_out
+    from destsync.service.la_output import la_csv
+
+    cfg = load_config(config)
+    rows = [r for p in _ports(cfg) for r in p.tracker.read().rows.values()]
+    table = la_table(rows, cohort)
+    _write_private(out, la_csv(table))
+    withheld = sum(1 for r in rows if r.get("leaving_year") == str(cohort) and opted_out(r))
+    print(f"la-export: {len(table) - 1} leavers of {cohort} written to {out} "
+          f"({withheld} opted out: identifying fields only; readable by you only)")
+    return 0
+
+
 def _write_private(out: Path, text: str) -> None:
     """Personal data: created readable by the owner only, written whole or not at all."""
     import os
