@@ -49,6 +49,8 @@ INTENDED_GROUPS: tuple[str, ...] = (
     ACTIVITY_NOT_CAPTURED,
     NOT_KNOWN,
 )
+SUSTAINED_GROUPS: tuple[str, ...] = MEASURE_GROUPS[:5]
+NOT_APPLICABLE = "z"  # DfE symbol
 ALL_GROUPS: tuple[str, ...] = (*MEASURE_GROUPS[:-2], *INTENDED_GROUPS)
 _INTENDED_OF = dict(zip(MEASURE_GROUPS[:6], INTENDED_GROUPS[:6], strict=True))
 _KIND_OF = {MEASURE_GROUPS[0]: sustained.EDUCATION, MEASURE_GROUPS[1]: sustained.EDUCATION,
@@ -183,6 +185,31 @@ class Table:
     def known_share(self, column: str) -> str:
         """The known leavers as a share of the cohort, or c."""
         return self.known(column).percent(self.cohort[column])
+
+    def sustained(self, column: str) -> Cell | None:
+        """Leavers in a sustained group (None for the intended checkpoint, which has
+        none): shown only when each of those cells is, and never from 1 to 5."""
+        if self.checkpoint == "intended":
+            return None
+        cells = [self.cells[(g, column)] for g in SUSTAINED_GROUPS]
+        n = sum(c.count for c in cells)
+        return Cell(n, self.cohort[column].shown and all(c.shown for c in cells)
+                    and not 0 < n < SMALL)
+
+    def sustained_share(self, column: str) -> str:
+        """The sustained leavers as a share of the cohort, c, or z (not applicable)."""
+        cell = self.sustained(column)
+        return NOT_APPLICABLE if cell is None else cell.percent(self.cohort[column])
+
+
+def year_on_year(tables: Sequence[Table]) -> list[tuple[str, dict[int, Table]]]:
+    """For each checkpoint, its table per leaving year, so the report can set the same
+    figures side by side. Checkpoints in the tracker's order, years oldest first."""
+    by_cp: dict[str, dict[int, Table]] = {}
+    for t in tables:
+        by_cp.setdefault(t.checkpoint, {})[t.leaving_year] = t
+    order = [g for g, _ in GROUPS]
+    return [(cp, dict(sorted(by_cp[cp].items()))) for cp in sorted(by_cp, key=order.index)]
 
 
 def suppress(counts: Mapping[tuple[str, str], int], cohorts: Mapping[str, int],

@@ -19,6 +19,7 @@ import jinja2
 from destsync.domain.normalize import is_formula_like
 from destsync.domain.report import (
     ALL_GROUPS,
+    CHECKPOINT_LABELS,
     KNOWN_ROW,
     MEASURE_GROUPS,
     NOT_KNOWN,
@@ -26,6 +27,7 @@ from destsync.domain.report import (
     SUPPRESSED,
     TRUST,
     Table,
+    year_on_year,
 )
 from destsync.errors import ReportError
 from destsync.service.render import environment
@@ -56,6 +58,10 @@ def csv_text(tables: Sequence[Table], names: Mapping[str, str]) -> str:
             known = t.known(col)
             w.writerow([t.leaving_year, t.checkpoint, csv_safe(names[col]), KNOWN_ROW,
                         known.text(), known.percent(cohort)])
+            held = t.sustained(col)
+            if held is not None:
+                w.writerow([t.leaving_year, t.checkpoint, csv_safe(names[col]), "Sustained",
+                            held.text(), held.percent(cohort)])
     return out.getvalue()
 
 
@@ -117,6 +123,7 @@ def render_html(templates: Path, trust: str, tables: Sequence[Table],
         template = env.get_template(TEMPLATE)
         return template.render(
             trust=trust, tables=tables, names=names, groups=MEASURE_GROUPS,
+            comparison=year_on_year(tables), labels=CHECKPOINT_LABELS,
             not_known=NOT_KNOWN, small=SMALL, suppressed=SUPPRESSED, today=today,
             chart=base64.b64encode(chart).decode("ascii") if chart else "",
         )

@@ -163,3 +163,27 @@ def test_a_positive_share_under_half_a_percent_is_low() -> None:
     [t] = build_tables(rows)
     assert t.cells[("Sustained education: higher education", "OAK")].percent(
         t.cohort["OAK"]) == "low"
+
+
+def test_year_on_year_sets_each_checkpoint_side_by_side() -> None:
+    from datetime import date as _date
+    from pathlib import Path
+
+    from destsync.domain.report import year_on_year
+    from destsync.service.report_output import render_html
+
+    rows = {"OAK": [row(2025, "University", "University")] * 20 + [row(2025, "")] * 10
+            + [row(2026, "College", "College")] * 12 + [row(2026, "")] * 18}
+    tables = build_tables(rows)
+    got = {cp: {y: (t.known_share("OAK"), t.sustained_share("OAK")) for y, t in by.items()}
+           for cp, by in year_on_year(tables)}
+    assert got == {"intended": {2025: ("67%", "z"), 2026: ("40%", "z")},
+                   "actual": {2025: ("67%", "67%"), 2026: ("40%", "40%")}}
+    templates = Path(__file__).resolve().parents[2] / "destsync" / "templates"
+    html = render_html(templates, "Trust", tables, {"OAK": "Oak", TRUST: "Trust"}, None,
+                       _date(2027, 9, 1))
+    assert "Year on year" in html and "Leavers of 2025" in html and "Leavers of 2026" in html
+    assert "Actual destination: sustained" in html
+    text = csv_text(tables, {"OAK": "Oak", TRUST: "Trust"})
+    assert "2025,actual,Oak,Sustained,20,67%" in text
+    assert "2025,intended,Oak,Sustained" not in text
