@@ -110,7 +110,27 @@ def verdict(row: Mapping[str, str], checkpoint: str,
         return None
     start = row.get(f"{checkpoint}_start_date", "")
     return sustained.judge(kind, start, row.get(f"{checkpoint}_duration", ""),
-                           measured_year(checkpoint, int(leaving), start), today)
+                           measured_year(checkpoint, int(leaving), start), today,
+                           still_there(row, checkpoint))
+
+
+def still_there(row: Mapping[str, str], checkpoint: str) -> date | None:
+    """The date of a later checkpoint's answer that names the same kind of destination
+    with the same (or no) start date: evidence the leaver was still there then."""
+    keys = [g for g, _ in GROUPS]
+    start = row.get(f"{checkpoint}_start_date", "").strip()[:10]
+    best: date | None = None
+    for later in keys[keys.index(checkpoint) + 1:]:
+        later_start = row.get(f"{later}_start_date", "").strip()[:10]
+        if type_group(row, later) != type_group(row, checkpoint) or (
+                later_start and later_start != start):
+            continue
+        try:
+            when = date.fromisoformat(row.get(f"{later}_updated", "").strip()[:10])
+        except ValueError:
+            continue
+        best = when if best is None else max(best, when)
+    return best
 
 
 def measure_group(row: Mapping[str, str], group: str, today: date | None = None) -> str:

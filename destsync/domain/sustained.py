@@ -9,8 +9,9 @@ sustained; an intended destination is a plan and is never judged here.
 - An apprenticeship: any 6 months in the year August to July.
 
 A month counts when the activity covers any day of it. The activity runs from its start
-date for its expected duration in months. Until the measured period is over, or without a
-start date or a duration, the verdict is "Not yet known": the report never guesses.
+date for its expected duration in months, or up to a later date on which a follow-up
+answer found the leaver still in it. Until the measured period is over, or without a
+start date and either of those, the verdict is "Not yet known": the report never guesses.
 A combination of activities (DfE's fourth route) needs more than one activity per
 checkpoint, which the tracker does not hold yet.
 """
@@ -91,22 +92,28 @@ def period_end(kind: str, year: int) -> date:
 
 
 def judge(kind: str, start_text: str, duration_text: str, year: int,
-          today: date | None) -> Verdict:
+          today: date | None, still_there: date | None = None) -> Verdict:
     """The verdict on one actual destination measured in the year from August ``year``.
-    ``today`` None judges as if the period were over (for tests and back-dated reports)."""
+    ``today`` None judges as if the period were over (for tests and back-dated reports).
+    ``still_there`` is a later date on which the leaver was confirmed in the same
+    activity (a follow-up answer): it stands in for, or extends, the expected duration."""
     rule, _, words = RULES[kind]
     try:
         start = date.fromisoformat(start_text.strip()[:10])
     except ValueError:
         return Verdict(NOT_YET_KNOWN, "no start date")
     duration = duration_text.strip()
-    if not duration.isdigit():
+    if not duration.isdigit() and (still_there is None or still_there < start):
         return Verdict(NOT_YET_KNOWN, "no expected duration")
-    end = add_months(start, int(duration))
     if today is not None and today <= period_end(kind, year):
         return Verdict(NOT_YET_KNOWN, f"the period ({words}) is not over until "
                        f"{period_end(kind, year).isoformat()}")
-    span = f"from {start.isoformat()} for {int(duration)} months"
+    end = add_months(start, int(duration)) if duration.isdigit() else start
+    span = f"from {start.isoformat()} for {int(duration)} months" if duration.isdigit() \
+        else f"from {start.isoformat()}"
+    if still_there is not None and still_there >= end:
+        end = date.fromordinal(still_there.toordinal() + 1)
+        span += f", still there on {still_there.isoformat()}"
     if rule(start, end, year):
         return Verdict(SUSTAINED, f"{span}: {words}")
     return Verdict(NOT_SUSTAINED, f"{span}: short of {words}")

@@ -127,3 +127,28 @@ def test_an_actual_destination_is_sustained_only_when_its_dates_say_so() -> None
     [early] = build_tables(rows, today=date(2027, 1, 10))
     assert early.cells[(NOT_YET_SUSTAINED, "OAK")].count == 31
     assert early.cells[("Not sustained", "OAK")].count == 6  # the gap year
+
+
+def test_a_follow_up_in_the_same_activity_is_evidence_of_staying() -> None:
+    edu = sustained.EDUCATION
+    # No expected duration, but the year-1 answer in May says they are still there.
+    v = judge(edu, "2026-09-15", "", L, date(2027, 9, 1), still_there=date(2027, 5, 20))
+    assert v.status == SUSTAINED and "still there on 2027-05-20" in v.evidence
+    # A duration that ran out in February, extended by a later confirmation.
+    assert judge(edu, "2026-09-15", "5", L, None, date(2027, 4, 2)).status == SUSTAINED
+    # Confirmed in January only: short of March.
+    assert judge(edu, "2026-09-15", "", L, None, date(2027, 1, 20)).status == NOT_SUSTAINED
+
+    row = leaver(actual_destination="University", actual_start_date="2026-09-15",
+                 year1_destination="University", year1_start_date="",
+                 year1_updated="2027-05-20T10:00:00")
+    assert verdict(row, "actual", date(2027, 9, 1)) == judge(
+        edu, "2026-09-15", "", L, date(2027, 9, 1), date(2027, 5, 20))
+    # A different activity a year on is no evidence for the first one.
+    moved = {**row, "year1_destination": "Apprenticeship"}
+    v = verdict(moved, "actual", date(2027, 9, 1))
+    assert v is not None and v.status == NOT_YET_KNOWN
+    # Nor is the same kind of course with another start date (a new course).
+    restarted = {**row, "year1_start_date": "2027-09-15"}
+    v = verdict(restarted, "actual", None)
+    assert v is not None and v.status == NOT_YET_KNOWN
