@@ -9,9 +9,17 @@ memory: one entry per message, keyed ``campaign/cycle/ref/attempt``. Rules:
 - Stop as soon as a response for the campaign's checkpoint is in the tracker.
 - Attempt n is due ``spacing_days[n-1]`` days after the window opens, and never sooner
   after attempt n-1 than the spacing between them (so a late start keeps the gaps).
-- A bounce is a failed attempt. After the last attempt plus the grace period (or once the
-  window has closed plus the grace period) with no response, the checkpoint is NCCIS 820
-  "cannot be contacted"; a student who refuses after being contacted is 830.
+- A bounce is a failed attempt. A checkpoint becomes "not known" only once every attempt
+  the campaign calls for has been made and the grace period after the last one (or after
+  the window's close) has passed with no response. Then it is NCCIS 810 "not known", or
+  820 "cannot be contacted" when there is evidence of it: every contact route bounced
+  (the last attempt to the email address bounced and there is no phone number). A
+  leaver with no contact route at all is 820 once the window and its grace are over. A
+  student who refuses after being contacted is 830: a refusal ends the attempts.
+  Too few attempts (runs too sparse, a late start) leave the checkpoint blank, which no
+  report counts as known.
+- A checkpoint already holding a not-known code keeps it: codes an older rule wrote
+  (820 after one attempt) are left as they are; a person may correct them.
 - A message left "pending" by a crashed run is planned again under the same key; the send
   phase asks the mailer whether it went before sending it (see sending.py).
 """
@@ -31,7 +39,7 @@ from destsync.domain.model import LedgerEntry, RosterEntry
 SENT_STATES = ("sent", "bounced")  # an attempt that was made, whatever came of it
 NO_CONTACT = ("Do not contact", "Consent withdrawn")
 REFUSING = ("No", "Withdrawn")
-NOT_KNOWN_CODES = {str(vocab.NOT_KNOWN), str(vocab.CANNOT_BE_CONTACTED), str(vocab.REFUSED)}
+NOT_KNOWN_CODES = frozenset(str(code) for code in vocab.NOT_KNOWN_CODES)
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ class DueMessage:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A checkpoint that ended without a response: NCCIS 820, or 830 for a refusal."""
+    """A checkpoint that ended without a response: NCCIS 810, 820 or 830 (see above)."""
 
     ref: str
     group: str
@@ -148,6 +156,8 @@ class _Person:
     refusing: bool
     responded: bool
     group: str  # where a not-known outcome goes; "" when the campaign has none
+    has_phone: bool = False  # a route destsync cannot try, so not evidence of 820
+    settled: bool = False  # the checkpoint already holds a not-known code
 
 
 def _people(c: Campaign, aud: Audience, today: date) -> Iterable[_Person]:
@@ -185,6 +195,8 @@ def _people(c: Campaign, aud: Audience, today: date) -> Iterable[_Person]:
                 ref, str(year), (email,) if email else (), start, end,
                 row.get("consent", "") == "Yes" and not refusing and bool(email), refusing,
                 _responded(row, groups, group, since), group,
+                bool(row.get("phone", "").strip()),
+                row.get(f"{group}_nccis", "") in NOT_KNOWN_CODES,
             )
 
 
@@ -235,16 +247,10 @@ def _plan_person(
     # A time that cannot be read (the hidden ledger edited by hand) counts as today: the
     # cautious reading, which waits the full spacing and grace rather than skipping them.
     last = max((_day(done[n].at) or today for n in made), default=None)
-    if made and p.group and not p.responded:
-        if p.refusing:
-            out.outcomes.append(Outcome(p.ref, p.group, vocab.REFUSED, c.key))
-            return
-        closed = today > p.end + timedelta(days=c.grace_days)
-        exhausted = len(made) >= c.attempts and last is not None and (
-            today >= last + timedelta(days=c.grace_days)
-        )
-        if closed or exhausted:
-            out.outcomes.append(Outcome(p.ref, p.group, vocab.CANNOT_BE_CONTACTED, c.key))
+    if p.group and not p.responded and not p.settled:
+        code = not_known_code(c, p, [done[n].state for n in made], last, today)
+        if code is not None:
+            out.outcomes.append(Outcome(p.ref, p.group, code, c.key))
             return
     n = len(made) + 1
     if n > c.attempts or not p.eligible or p.responded or today > p.end:
@@ -255,6 +261,40 @@ def _plan_person(
     if due <= today:
         out.due.append(DueMessage(ledger_key(c.key, p.cycle, p.ref, n), p.ref, c, p.cycle, n,
                                   p.to))
+
+
+def not_known_code(c: Campaign, p: _Person, made: Sequence[str], last: date | None,
+                   today: date) -> int | None:
+    """The not-known code a checkpoint ends with today, or None while it must wait.
+    ``made`` holds the states of the attempts made, in order; ``last`` the latest's day."""
+    if made and p.refusing:
+        return vocab.REFUSED  # they said no: the rules call for no more attempts
+    closed = today > p.end + timedelta(days=c.grace_days)
+    if not made:
+        return vocab.CANNOT_BE_CONTACTED if closed and no_route(p) else None
+    if not attempts_exhausted(c, len(made), last, today, closed):
+        return None
+    return vocab.CANNOT_BE_CONTACTED if every_route_bounced(p, made) else vocab.NOT_KNOWN
+
+
+def attempts_exhausted(c: Campaign, made: int, last: date | None, today: date,
+                       closed: bool) -> bool:
+    """Every attempt the campaign calls for was made, and the grace period after the last
+    one (or after the window's close, if its time cannot be read) is over."""
+    if made < c.attempts:
+        return False
+    return closed or (last is not None and today >= last + timedelta(days=c.grace_days))
+
+
+def no_route(p: _Person) -> bool:
+    """No email address and no phone number: nobody can reach this leaver."""
+    return not p.to and not p.has_phone and not p.refusing
+
+
+def every_route_bounced(p: _Person, made: Sequence[str]) -> bool:
+    """The email address stopped working (its latest attempt bounced) and there is no
+    other route: a phone number is one staff can still try."""
+    return bool(made) and made[-1] == "bounced" and not p.has_phone
 
 
 def _day(at: str) -> date | None:

@@ -13,8 +13,9 @@ from typing import Any
 
 from destsync.domain import vocab
 from destsync.domain.calendar import AcademicCalendar, Checkpoint, next_deadline
-from destsync.domain.campaigns import at_or_after, has_destination, parse_key
+from destsync.domain.campaigns import at_or_after, parse_key
 from destsync.domain.model import GROUPS, LedgerEntry
+from destsync.domain.report import is_known, type_group
 
 MAX_LISTED = 50
 _NEET = {code for code, label in vocab.NCCIS_LABELS.items() if label.startswith("NEET")}
@@ -38,7 +39,7 @@ def build_digest(
     if nxt is not None:
         cp, year, when = nxt
         cohort = [r for r in rows.values() if r.get("leaving_year") == str(year)]
-        missing = sum(1 for r in cohort if not has_destination(r, cp.group) or (
+        missing = sum(1 for r in cohort if not known_destination(r, cp.group) or (
             cp.needs_validation and r.get("validated", "") != "Yes"))
         deadline = {"label": cp.label, "leaving_year": year, "date": when.isoformat(),
                     "missing": missing, "rows": len(cohort)}
@@ -54,7 +55,7 @@ def build_digest(
         left = today > cal.autumn_week2_end(leaving)
         group = cal.group_for(leaving, today)
         if not left:
-            if not has_destination(row, "intended") and leaving <= cal.academic_year(today) + 1:
+            if not known_destination(row, "intended") and leaving <= cal.academic_year(today) + 1:
                 undecided.append(ref)
             elif _code(row, "intended") in _NEET:
                 neet.append(ref)
@@ -84,6 +85,12 @@ def build_digest(
     }
 
 
+def known_destination(row: Mapping[str, str], group: str) -> bool:
+    """As the report counts it: not blank, no not-known code, and an activity the
+    vocabulary captures (a label it cannot place is still something staff must check)."""
+    return is_known(type_group(row, group))
+
+
 def _code(row: Mapping[str, str], group: str) -> int:
     text = row.get(f"{group}_nccis", "")
     return int(text) if text.isdigit() else 0
@@ -93,7 +100,7 @@ def _latest(row: Mapping[str, str], current: str) -> str | None:
     """The most recent group with a known destination, up to the current one."""
     keys = [g for g, _ in GROUPS]
     for g in reversed(keys[: keys.index(current) + 1]):
-        if has_destination(row, g):
+        if known_destination(row, g):
             return g
     return None
 

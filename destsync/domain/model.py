@@ -96,8 +96,10 @@ def header_of(key: str) -> str:
 # Columns whose absence makes a sync unsafe: without them rows or merges cannot be found.
 # Contact status is staff's, but it carries "Do not contact" and "Consent withdrawn": read
 # as blank after a rename, it would let destsync email a student who asked it not to.
+# Validated is staff's too, but read as blank it would freeze every student in the
+# validated return as not validated, a wrong return a trust would sign.
 REQUIRED_KEYS: frozenset[str] = frozenset(
-    c.key for c in COLUMNS if c.owner == "destsync") | {"contact_status"}
+    c.key for c in COLUMNS if c.owner == "destsync") | {"contact_status", "validated"}
 
 CONTACT_STATUSES: tuple[str, ...] = ("", "Do not contact", "Consent withdrawn", "Moved away")
 VALIDATED_BY: tuple[str, ...] = ("Staff", "Local authority", "Provider")

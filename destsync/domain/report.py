@@ -14,15 +14,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
-from destsync.domain import vocab
+from destsync.domain import sustained, vocab
 from destsync.domain.model import GROUPS
 
 SMALL = 6  # counts below this (and above 0) are withheld; so is a cohort below it
 SUPPRESSED = "c"
 
 # The DfE measure groups, in the order the DfE tables list them, then what is not known.
-NOT_KNOWN = "Not known"
+NOT_KNOWN = "Not known"  # blank, or NCCIS 810, 820 or 830
+ACTIVITY_NOT_CAPTURED = "Activity not captured"
+LOW = "low"  # DfE symbol: a positive share under 0.5%
+NOT_YET_SUSTAINED = "Not yet known if sustained"  # a known destination, period not over
 MEASURE_GROUPS: tuple[str, ...] = (
     "Sustained education: higher education",
     "Sustained education: further education",
@@ -30,9 +34,34 @@ MEASURE_GROUPS: tuple[str, ...] = (
     "Sustained apprenticeship",
     "Sustained employment",
     "Not sustained",
-    "Activity not captured",
+    NOT_YET_SUSTAINED,
+    ACTIVITY_NOT_CAPTURED,
     NOT_KNOWN,
 )
+# An intended destination is a plan: grouped by type, never called sustained.
+INTENDED_GROUPS: tuple[str, ...] = (
+    "Education: higher education",
+    "Education: further education",
+    "Education: other",
+    "Apprenticeship",
+    "Employment",
+    "Gap year, voluntary work or NEET",
+    ACTIVITY_NOT_CAPTURED,
+    NOT_KNOWN,
+)
+SUSTAINED_GROUPS: tuple[str, ...] = MEASURE_GROUPS[:5]
+NOT_APPLICABLE = "z"  # DfE symbol
+ALL_GROUPS: tuple[str, ...] = (*MEASURE_GROUPS[:-2], *INTENDED_GROUPS)
+_INTENDED_OF = dict(zip(MEASURE_GROUPS[:6], INTENDED_GROUPS[:6], strict=True))
+_KIND_OF = {MEASURE_GROUPS[0]: sustained.EDUCATION, MEASURE_GROUPS[1]: sustained.EDUCATION,
+            MEASURE_GROUPS[2]: sustained.EDUCATION, MEASURE_GROUPS[3]: sustained.APPRENTICESHIP,
+            MEASURE_GROUPS[4]: sustained.EMPLOYMENT}
+# "Destination known" (DOMAIN.md): nothing known never counts, nor does an activity the
+# vocabulary does not capture. Every other group is a known destination.
+NOT_KNOWN_GROUPS: tuple[str, ...] = (ACTIVITY_NOT_CAPTURED, NOT_KNOWN)
+_NOT_KNOWN_LABELS = frozenset(
+    vocab.NCCIS_LABELS[code].casefold() for code in vocab.NOT_KNOWN_CODES)
+_NOT_KNOWN_CODES = frozenset(str(code) for code in vocab.NOT_KNOWN_CODES)
 CHECKPOINT_LABELS: dict[str, str] = {
     "intended": "Intended destination",
     "actual": "Actual destination",
@@ -42,16 +71,96 @@ CHECKPOINT_LABELS: dict[str, str] = {
 }
 TRUST = "Trust"
 COHORT = "All leavers"  # the cohort total, a row of its own for suppression
+KNOWN_ROW = "Destination known"  # derived: the cohort less NOT_KNOWN_GROUPS
 
 
-def measure_group(row: Mapping[str, str], group: str) -> str:
-    """The DfE group of one student's destination at one checkpoint. A label staff typed
-    that is not in the vocabulary still counts, as activity not captured."""
+def is_known(measure: str) -> bool:
+    """Whether a measure group is a known destination."""
+    return measure not in NOT_KNOWN_GROUPS
+
+
+def groups_of(checkpoint: str) -> tuple[str, ...]:
+    """The rows of a checkpoint's table."""
+    return INTENDED_GROUPS if checkpoint == "intended" else MEASURE_GROUPS
+
+
+def measured_year(checkpoint: str, leaving_year: int, start: str = "") -> int:
+    """The August-to-July year a checkpoint's actual destination is measured in: the
+    Actual checkpoint judges the first year after leaving, L, as the DfE does. The
+    year-n check (in the summer of L + n) judges year L + n - 1, the one it asks about,
+    or a later year if the activity it reports starts later (a new course in September:
+    not yet known, rather than "not sustained" in a year it was no part of)."""
+    if not checkpoint.startswith("year"):
+        return leaving_year
+    year = leaving_year + int(checkpoint[4:]) - 1
+    try:
+        began = date.fromisoformat(start.strip()[:10])
+    except ValueError:
+        return year
+    return max(year, began.year if began.month >= 8 else began.year - 1)
+
+
+def verdict(row: Mapping[str, str], checkpoint: str,
+            today: date | None) -> sustained.Verdict | None:
+    """Sustained, not sustained or not yet known, for an actual destination of a type
+    that can be sustained; None for an intended one, or any other."""
+    kind = _KIND_OF.get(type_group(row, checkpoint))
+    leaving = row.get("leaving_year", "").strip()
+    if checkpoint == "intended" or kind is None or not leaving.isdigit():
+        return None
+    start = row.get(f"{checkpoint}_start_date", "")
+    return sustained.judge(kind, start, row.get(f"{checkpoint}_duration", ""),
+                           measured_year(checkpoint, int(leaving), start), today,
+                           still_there(row, checkpoint))
+
+
+def still_there(row: Mapping[str, str], checkpoint: str) -> date | None:
+    """The date of a later checkpoint's answer that names the same kind of destination
+    with the same (or no) start date: evidence the leaver was still there then."""
+    keys = [g for g, _ in GROUPS]
+    start = row.get(f"{checkpoint}_start_date", "").strip()[:10]
+    best: date | None = None
+    for later in keys[keys.index(checkpoint) + 1:]:
+        later_start = row.get(f"{later}_start_date", "").strip()[:10]
+        if type_group(row, later) != type_group(row, checkpoint) or (
+                later_start and later_start != start):
+            continue
+        try:
+            when = date.fromisoformat(row.get(f"{later}_updated", "").strip()[:10])
+        except ValueError:
+            continue
+        best = when if best is None else max(best, when)
+    return best
+
+
+def measure_group(row: Mapping[str, str], group: str, today: date | None = None) -> str:
+    """The group one student's destination falls in at one checkpoint: by type for the
+    intended destination; for an actual one, the DfE group if it was sustained, else
+    "Not sustained" or, while the evidence is not all in, NOT_YET_SUSTAINED."""
+    by_type = type_group(row, group)
+    if group == "intended":
+        return _INTENDED_OF.get(by_type, by_type)
+    v = verdict(row, group, today)
+    if v is None or v.status == sustained.SUSTAINED:
+        return by_type
+    return "Not sustained" if v.status == sustained.NOT_SUSTAINED else NOT_YET_SUSTAINED
+
+
+def type_group(row: Mapping[str, str], group: str) -> str:
+    """The DfE group of the destination's type at one checkpoint. A label a person
+    typed that names a destination type wins over the code beside it; a not-known code
+    (810, 820, 830) or its label is not known; any other label still counts, as activity
+    not captured (which is not a known destination either)."""
     label = row.get(f"{group}_destination", "").strip()
     if not label:
         return NOT_KNOWN
     dest = vocab.parse_destination(label)
-    return dest.dfe_group if dest is not None else "Activity not captured"
+    if dest is not None:
+        return dest.dfe_group
+    if (row.get(f"{group}_nccis", "").strip() in _NOT_KNOWN_CODES
+            or label.casefold() in _NOT_KNOWN_LABELS):
+        return NOT_KNOWN
+    return ACTIVITY_NOT_CAPTURED
 
 
 @dataclass(frozen=True)
@@ -65,7 +174,8 @@ class Cell:
     def percent(self, cohort: Cell) -> str:
         if not self.shown or not cohort.shown or cohort.count == 0:
             return SUPPRESSED if not self.shown or not cohort.shown else ""
-        return f"{round(100 * self.count / cohort.count)}%"
+        share = 100 * self.count / cohort.count
+        return LOW if 0 < share < 0.5 else f"{round(share)}%"
 
 
 @dataclass
@@ -75,6 +185,7 @@ class Table:
     leaving_year: int
     checkpoint: str
     columns: list[str]
+    groups: tuple[str, ...] = MEASURE_GROUPS
     cohort: dict[str, Cell] = field(default_factory=dict)
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)  # (group, column)
 
@@ -82,13 +193,43 @@ class Table:
     def label(self) -> str:
         return f"{CHECKPOINT_LABELS[self.checkpoint]}: leavers of {self.leaving_year}"
 
-    def known_share(self, column: str) -> str:
-        """How many destinations are known, as a share of the cohort (or c)."""
-        unknown = self.cells[(NOT_KNOWN, column)]
+    def known(self, column: str) -> Cell:
+        """Leavers whose destination is known (see NOT_KNOWN_GROUPS): the cohort less the
+        not-known groups, so shown only when each of those is, or it would give a hidden
+        count away; and, like any count, never from 1 to 5."""
+        unknown = [self.cells[(g, column)] for g in NOT_KNOWN_GROUPS]
         cohort = self.cohort[column]
-        if not unknown.shown or not cohort.shown:
-            return SUPPRESSED
-        return Cell(cohort.count - unknown.count, True).percent(cohort)
+        n = cohort.count - sum(c.count for c in unknown)
+        return Cell(n, cohort.shown and all(c.shown for c in unknown) and not 0 < n < SMALL)
+
+    def known_share(self, column: str) -> str:
+        """The known leavers as a share of the cohort, or c."""
+        return self.known(column).percent(self.cohort[column])
+
+    def sustained(self, column: str) -> Cell | None:
+        """Leavers in a sustained group (None for the intended checkpoint, which has
+        none): shown only when each of those cells is, and never from 1 to 5."""
+        if self.checkpoint == "intended":
+            return None
+        cells = [self.cells[(g, column)] for g in SUSTAINED_GROUPS]
+        n = sum(c.count for c in cells)
+        return Cell(n, self.cohort[column].shown and all(c.shown for c in cells)
+                    and not 0 < n < SMALL)
+
+    def sustained_share(self, column: str) -> str:
+        """The sustained leavers as a share of the cohort, c, or z (not applicable)."""
+        cell = self.sustained(column)
+        return NOT_APPLICABLE if cell is None else cell.percent(self.cohort[column])
+
+
+def year_on_year(tables: Sequence[Table]) -> list[tuple[str, dict[int, Table]]]:
+    """For each checkpoint, its table per leaving year, so the report can set the same
+    figures side by side. Checkpoints in the tracker's order, years oldest first."""
+    by_cp: dict[str, dict[int, Table]] = {}
+    for t in tables:
+        by_cp.setdefault(t.checkpoint, {})[t.leaving_year] = t
+    order = [g for g, _ in GROUPS]
+    return [(cp, dict(sorted(by_cp[cp].items()))) for cp in sorted(by_cp, key=order.index)]
 
 
 def suppress(counts: Mapping[tuple[str, str], int], cohorts: Mapping[str, int],
@@ -100,7 +241,7 @@ def suppress(counts: Mapping[tuple[str, str], int], cohorts: Mapping[str, int],
     hidden entry gives that entry away, so another is hidden in it, the smallest (it
     gives away least), until no constraint has exactly one."""
     columns = [*academies, TRUST]
-    groups = sorted({g for g, _ in counts}, key=MEASURE_GROUPS.index)
+    groups = sorted({g for g, _ in counts}, key=ALL_GROUPS.index)
     value: dict[tuple[str, str], int] = dict(counts)
     value.update({(COHORT, c): n for c, n in cohorts.items()})
     hidden = {k for k, n in counts.items() if 0 < n < SMALL}
@@ -127,8 +268,10 @@ def suppress(counts: Mapping[tuple[str, str], int], cohorts: Mapping[str, int],
 
 
 def build_tables(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
-                 years: Sequence[int] | None = None) -> list[Table]:
-    """Every (cohort, checkpoint) with at least one destination recorded, newest first."""
+                 years: Sequence[int] | None = None,
+                 today: date | None = None) -> list[Table]:
+    """Every (cohort, checkpoint) with at least one destination recorded, newest first.
+    ``today`` decides which sustained periods are over (None: all of them)."""
     academies = list(rows_by_academy)
     by_year: dict[int, dict[str, list[Mapping[str, str]]]] = {}
     for code, rows in rows_by_academy.items():
@@ -143,12 +286,13 @@ def build_tables(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
         cohort_rows = by_year[year]
         for group, _ in GROUPS:
             # Each row classified once (a typed label may need a fuzzy match).
-            tally = {code: Counter(measure_group(r, group) for r in cohort_rows[code])
+            tally = {code: Counter(measure_group(r, group, today) for r in cohort_rows[code])
                      for code in academies}
-            if not any(n for t in tally.values() for g, n in t.items() if g != NOT_KNOWN):
+            if not any(r.get(f"{group}_destination", "").strip()
+                       for rows in cohort_rows.values() for r in rows):
                 continue  # nothing recorded yet at this checkpoint: no table of blanks
             counts: dict[tuple[str, str], int] = {}
-            for g in MEASURE_GROUPS:
+            for g in groups_of(group):
                 for code in academies:
                     counts[(g, code)] = tally[code][g]
                 counts[(g, TRUST)] = sum(counts[(g, code)] for code in academies)
@@ -156,7 +300,8 @@ def build_tables(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
             cohorts[TRUST] = sum(cohorts.values())
             shown, cohort_shown = suppress(counts, cohorts, academies)
             # A one-school trust's total is that school: one column says it once.
-            t = Table(year, group, [*academies, TRUST] if len(academies) > 1 else academies)
+            t = Table(year, group, [*academies, TRUST] if len(academies) > 1 else academies,
+                      groups_of(group))
             t.cohort = {c: Cell(n, cohort_shown[c]) for c, n in cohorts.items()}
             t.cells = {k: Cell(n, shown[k]) for k, n in counts.items()}
             tables.append(t)

@@ -29,8 +29,10 @@ class DestinationType:
 # --- NCCIS activity codes -------------------------------------------------------------
 
 NOT_KNOWN = 810
-CANNOT_BE_CONTACTED = 820  # three failed contact attempts end here, not at 810
+CANNOT_BE_CONTACTED = 820  # needs evidence: every contact route bounced or is missing
 REFUSED = 830
+# Nothing known: never counted as a known destination, in any report or metric.
+NOT_KNOWN_CODES: frozenset[int] = frozenset({NOT_KNOWN, CANNOT_BE_CONTACTED, REFUSED})
 
 NCCIS_LABELS: dict[int, str] = {
     210: "Full-time education: school sixth form",

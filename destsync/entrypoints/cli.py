@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     sar.add_argument("--ref", required=True, help="the student's Ref, e.g. OAK-1001")
     sar.add_argument("--out", required=True, type=Path, help="JSON file to write")
 
+    la = sub.add_parser("la-export",
+                        help="write the local authority's file of one cohort's leavers")
+    la.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+    la.add_argument("--cohort", required=True, type=int, help="leaving year, e.g. 2026")
+    la.add_argument("--out", required=True, type=Path, help="CSV file to write")
+
     demo = sub.add_parser("demo", help="generate a synthetic school and run its lifecycle")
     demo.add_argument("--out", type=Path, default=Path("demo-school"), help="folder to write")
     demo.add_argument("--seed", type=int, default=7, help="random seed for the invented data")
@@ -148,6 +154,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.report(args.config, args.out, args.now)
     if args.command == "subject-access":
         return commands.subject_access(args.config, args.ref, args.out)
+    if args.command == "la-export":
+        return commands.la_export(args.config, args.cohort, args.out)
     if args.command == "demo":
         return commands.demo(args.out, args.seed, args.leavers)
     raise AssertionError(args.command)

@@ -157,7 +157,7 @@ def _print_summary(result: RunResult, cfg: Config, s: dict[str, Any]) -> None:
     print(
         f"  emails: sent {s['emails_sent']}" + (f" ({by_campaign})" if by_campaign else "")
         + f"; deferred by the daily cap {s['emails_deferred']}; bounced {s['emails_bounced']}"
-        + f"; {s['not_known_recorded']} checkpoints recorded as not known (820/830)"
+        + f"; {s['not_known_recorded']} checkpoints recorded as not known (810/820/830)"
     )
     for a in cfg.academies:
         if a.tracker.path is not None:
@@ -271,7 +271,7 @@ def report(config: Path, out: Path, now_text: str | None) -> int:
     cfg = load_config(config)
     today = parse_now(now_text, cfg.timezone).date()
     rows = {p.academy.code: list(p.tracker.read().rows.values()) for p in _ports(cfg)}
-    tables = build_tables(rows)
+    tables = build_tables(rows, today=today)
     names = {a.code: a.name for a in cfg.academies} | {TRUST: f"{cfg.trust_name} (all)"}
     chart = chart_png(tables)
     templates = cfg.mail.templates if (cfg.mail.templates / "report.html.j2").exists() \
@@ -315,6 +315,22 @@ def subject_access(config: Path, ref: str, out: Path) -> int:
         f"no row has Ref {ref!r} in any academy's tracker",
         "copy the Ref from the Tracker tab (it looks like OAK-1001)",
     )
+
+
+def la_export(config: Path, cohort: int, out: Path) -> int:
+    """The file for the local authority: one row per leaver of ``cohort`` in every
+    academy, opted-out students with the identifying fields only. Reads only."""
+    from destsync.domain.la_export import la_table, opted_out
+    from destsync.service.la_output import la_csv
+
+    cfg = load_config(config)
+    rows = [r for p in _ports(cfg) for r in p.tracker.read().rows.values()]
+    table = la_table(rows, cohort)
+    _write_private(out, la_csv(table))
+    withheld = sum(1 for r in rows if r.get("leaving_year") == str(cohort) and opted_out(r))
+    print(f"la-export: {len(table) - 1} leavers of {cohort} written to {out} "
+          f"({withheld} opted out: identifying fields only; readable by you only)")
+    return 0
 
 
 def _write_private(out: Path, text: str) -> None:

@@ -18,12 +18,16 @@ import jinja2
 
 from destsync.domain.normalize import is_formula_like
 from destsync.domain.report import (
+    ALL_GROUPS,
+    CHECKPOINT_LABELS,
+    KNOWN_ROW,
     MEASURE_GROUPS,
     NOT_KNOWN,
     SMALL,
     SUPPRESSED,
     TRUST,
     Table,
+    year_on_year,
 )
 from destsync.errors import ReportError
 from destsync.service.render import environment
@@ -47,10 +51,17 @@ def csv_text(tables: Sequence[Table], names: Mapping[str, str]) -> str:
             cohort = t.cohort[col]
             w.writerow([t.leaving_year, t.checkpoint, csv_safe(names[col]), "All leavers",
                         cohort.text(), ""])
-            for g in MEASURE_GROUPS:
+            for g in t.groups:
                 cell = t.cells[(g, col)]
                 w.writerow([t.leaving_year, t.checkpoint, csv_safe(names[col]), g,
                             cell.text(), cell.percent(cohort)])
+            known = t.known(col)
+            w.writerow([t.leaving_year, t.checkpoint, csv_safe(names[col]), KNOWN_ROW,
+                        known.text(), known.percent(cohort)])
+            held = t.sustained(col)
+            if held is not None:
+                w.writerow([t.leaving_year, t.checkpoint, csv_safe(names[col]), "Sustained",
+                            held.text(), held.percent(cohort)])
     return out.getvalue()
 
 
@@ -68,23 +79,28 @@ def chart_png(tables: Sequence[Table]) -> bytes | None:
     import matplotlib.pyplot as plt
 
     years = sorted(latest)
+    # Each checkpoint has its own rows (intended: by type); the bars use those present.
+    present = {g for t in latest.values() for g in t.groups}
+    groups = [g for g in ALL_GROUPS if g in present]
     # Narrow and large-lettered: most people will see it on a phone.
     fig, ax = plt.subplots(figsize=(5.5, 1.0 + 0.6 * len(years)), dpi=150)
     colours = ["#1b4f72", "#2874a6", "#5dade2", "#117a65", "#b9770e", "#922b21",
-               "#7d3c98", "#909497"]
-    for i, g in enumerate(MEASURE_GROUPS):
+               "#d4ac0d", "#7d3c98", "#909497", "#154360", "#1f618d", "#48c9b0",
+               "#0e6251", "#a04000", "#641e16"]
+    for i, g in enumerate(groups):
         lefts, widths = [], []
         for y in years:
             t = latest[y]
             cohort = t.cohort[TRUST]
             before = sum(
                 100 * t.cells[(h, TRUST)].count / cohort.count
-                for h in MEASURE_GROUPS[:i]
-                if t.cells[(h, TRUST)].shown and cohort.shown and cohort.count
+                for h in groups[:i]
+                if (h, TRUST) in t.cells and t.cells[(h, TRUST)].shown and cohort.shown
+                and cohort.count
             )
-            cell = t.cells[(g, TRUST)]
+            cell = t.cells.get((g, TRUST))
             share = 100 * cell.count / cohort.count if (
-                cell.shown and cohort.shown and cohort.count) else 0.0
+                cell is not None and cell.shown and cohort.shown and cohort.count) else 0.0
             lefts.append(before)
             widths.append(share)
         ax.barh([str(y) for y in years], widths, left=lefts, color=colours[i], label=g)
@@ -107,6 +123,7 @@ def render_html(templates: Path, trust: str, tables: Sequence[Table],
         template = env.get_template(TEMPLATE)
         return template.render(
             trust=trust, tables=tables, names=names, groups=MEASURE_GROUPS,
+            comparison=year_on_year(tables), labels=CHECKPOINT_LABELS,
             not_known=NOT_KNOWN, small=SMALL, suppressed=SUPPRESSED, today=today,
             chart=base64.b64encode(chart).decode("ascii") if chart else "",
         )

@@ -109,7 +109,8 @@ def test_three_years_of_weekly_syncs_send_exactly_what_the_rules_call_for(
     ref = next(r for r in consenting if r not in (answers, withdraws))
     days = sorted(seen[k] for k in sent if k.startswith(f"annual_survey/2028/{ref}/"))
     assert [(d - days[0]).days for d in days] == [0, 14, 35]
-    # Unanswered checkpoints are recorded as "cannot be contacted" in the tracker.
+    # Checkpoints unanswered after every attempt are "situation not known" (810): nothing
+    # bounced, so there is no evidence for 820 "cannot be contacted".
     final = tracker_rows(school.tracker)
     for r in consenting:
         if r in (answers, withdraws):
@@ -117,9 +118,9 @@ def test_three_years_of_weekly_syncs_send_exactly_what_the_rules_call_for(
         leaving = int(str(final[r]["Leaving year"]))
         for n in (1, 2, 3):
             if 2027 <= leaving + n <= 2029:
-                assert final[r][f"Year {n} NCCIS code"] == 820, (r, n)
+                assert final[r][f"Year {n} NCCIS code"] == 810, (r, n)
     years_out = 2027 - int(str(final[answers]["Leaving year"]))
-    assert final[answers][f"Year {years_out} NCCIS code"] == 310  # the reply, not 820
+    assert final[answers][f"Year {years_out} NCCIS code"] == 310  # the reply, not 810
     assert sum(int(s["not_known_recorded"]) for s in summaries) >= len(consenting)
 
 

@@ -115,7 +115,7 @@ def test_a_response_for_the_checkpoint_stops_the_reminders() -> None:
     assert plan(by_phone, date(2027, 5, 15), ledger).due == []
 
 
-def test_three_unanswered_attempts_then_grace_make_the_checkpoint_820() -> None:
+def test_three_unanswered_attempts_then_grace_make_the_checkpoint_810() -> None:
     rows = {"OAK-1001": alumnus()}
     ledger = {
         k: sent(k, d) for k, d in (
@@ -126,10 +126,10 @@ def test_three_unanswered_attempts_then_grace_make_the_checkpoint_820() -> None:
     }
     assert plan(rows, date(2027, 6, 25), ledger).outcomes == []  # grace still running
     [outcome] = plan(rows, date(2027, 6, 26), ledger).outcomes
-    assert (outcome.ref, outcome.group, outcome.code) == ("OAK-1001", "year1", 820)
-    assert outcome.cells() == {"year1_destination": "Cannot be contacted", "year1_nccis": "820"}
+    assert (outcome.ref, outcome.group, outcome.code) == ("OAK-1001", "year1", 810)
+    assert outcome.cells() == {"year1_destination": "Situation not known", "year1_nccis": "810"}
     # Still "not known" after New Year, while last year's cycle is remembered.
-    assert [o.code for o in plan(rows, date(2028, 1, 10), ledger).outcomes] == [820]
+    assert [o.code for o in plan(rows, date(2028, 1, 10), ledger).outcomes] == [810]
 
 
 def test_an_unreadable_time_in_the_ledger_waits_rather_than_gives_up() -> None:
@@ -144,11 +144,11 @@ def test_an_unreadable_time_in_the_ledger_waits_rather_than_gives_up() -> None:
     # Someone typed over the hidden ledger's time for the last attempt.
     ledger[third] = LedgerEntry(third, "sent", "OAK-1001", "annual_survey", "last week",
                                 message_id(third))
-    assert plan(rows, date(2027, 6, 26), ledger).outcomes == []  # not 820 at once
+    assert plan(rows, date(2027, 6, 26), ledger).outcomes == []  # not 810 at once
     # It becomes "not known" only once the window and its grace are over.
     closes = date(2027, 7, 20) + timedelta(days=SURVEY.grace_days)
     assert plan(rows, closes, ledger).outcomes == []
-    assert [o.code for o in plan(rows, closes + timedelta(days=1), ledger).outcomes] == [820]
+    assert [o.code for o in plan(rows, closes + timedelta(days=1), ledger).outcomes] == [810]
 
 
 def test_a_bounce_counts_as_a_failed_attempt() -> None:
@@ -287,7 +287,7 @@ def test_a_whole_three_year_cycle_sends_at_most_three_a_year_and_only_with_conse
     assert max(per.values()) == 3
     assert per[("annual_survey", "2027", "OAK-4")] == 1  # stopped by the answer
     assert {c for (_, cyc, _) in per for c in [cyc]} == {"2026", "2027", "2028", "2029"}
-    assert outcomes[("OAK-1", "actual")] == 820
-    assert outcomes[("OAK-1", "year3")] == 820
-    assert ("OAK-4", "year1") not in outcomes and outcomes[("OAK-4", "year2")] == 820
+    assert outcomes[("OAK-1", "actual")] == 810
+    assert outcomes[("OAK-1", "year3")] == 810
+    assert ("OAK-4", "year1") not in outcomes and outcomes[("OAK-4", "year2")] == 810
     assert not any(ref in ("OAK-2", "OAK-3") for ref, _ in outcomes)

@@ -225,3 +225,20 @@ def test_a_write_lands_on_the_row_whose_ref_it_is_after_staff_swap_two_refs(
         remote.sync("2026-11-06")
         after = remote.tracker()
         assert (after[a][provider], after[b][provider]) == ("Riverside College", "")
+
+
+def test_a_renamed_validated_header_stops_the_run_with_the_fix(tmp_path: Path) -> None:
+    """Read as blank, the validated return would freeze everyone as not validated."""
+    from destsync.errors import MissingColumn
+
+    cfg = school_config(tmp_path)
+    academy = cfg.academies[0]
+    path = _workbook_with_dnc_student(tmp_path, academy.headers, rename=False)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Tracker"]
+    hdr = [c.value for c in ws[1]]
+    ws.cell(1, hdr.index("Validated") + 1).value = "Validated?"
+    wb.save(path)
+    with pytest.raises(MissingColumn) as err:
+        XlsxTracker(path, academy.headers).read()
+    assert "'Validated'" in err.value.message and "columns.validated" in (err.value.hint or "")
