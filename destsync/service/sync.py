@@ -117,7 +117,14 @@ def run_sync(
     finally:
         for p in held:
             assert p.lease is not None
-            p.lease.release(holder or f"run {result.run_id}")
+            try:
+                p.lease.release(holder or f"run {result.run_id}")
+            except DestsyncError:
+                # Never in place of the run's own error (its hint says what was written):
+                # an unreleased lease only delays the next run until it expires.
+                log.warning("%s: its lease could not be released; it expires within %s",
+                            p.academy.code, LEASE_TTL,
+                            extra={"academy": p.academy.code, "run_id": result.run_id})
         # Counted last, so the lease's release is in the figures too; summed over the
         # academies (each academy's own figures are in its entry).
         for p in ports:
