@@ -97,3 +97,22 @@ def test_json_log_lines_carry_severity_message_and_labels(
 def test_a_file_lease_for_a_first_run_makes_the_folder(tmp_path: Path) -> None:
     lease = FileLease(tmp_path / "output" / "tracker.xlsx", settle=0)
     assert lease.acquire("run-1", NOW, HOUR) is None and lease.path.exists()
+
+
+def test_parallel_tasks_together_stay_under_the_trusts_daily_cap(tmp_path: Path) -> None:
+    """Each task sends at most its share, and the shares add up to mail.daily_cap: tasks
+    that send at once from the one mailbox cannot pass the trust's cap together."""
+    from dataclasses import replace
+
+    from destsync.config.settings import load_config
+    from destsync.entrypoints.cloudrun import Task, for_task
+
+    root = Path(__file__).resolve().parents[2]
+    cfg = load_config(root / "config" / "example.toml")
+    one = cfg.academies[0]
+    cfg = replace(cfg, academies=tuple(replace(one, code=c) for c in ("ASH", "ELM", "OAK")),
+                  mail=replace(cfg.mail, daily_cap=101))
+    tasks = [for_task(cfg, Task(i, 2)) for i in range(2)]
+    assert [t.mail.daily_cap for t in tasks] == [51, 50]
+    assert [[a.code for a in t.academies] for t in tasks] == [["ASH", "OAK"], ["ELM"]]
+    assert for_task(cfg, Task(0, 1)) is cfg
