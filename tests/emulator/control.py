@@ -13,9 +13,11 @@ against discovery documents and are never counted as API calls or faulted.
 | POST /_emulator/faults                  | {"status", "count", "methods"?, "retry_after"?}     |
 |                                         | {"latency_ms"} {"drop_connections", "methods"?}     |
 |                                         | {"quota_per_minute": {"sheets_read": 60, ...}}      |
+|                                         | {"after_apply": "error"|"drop", "count", "methods"?}|
 | DELETE /_emulator/faults                | clear faults, latency, drops and quotas             |
 | POST /_emulator/staff                   | {"action": {...}} now, or {"after": id, "action"}   |
 | POST /_emulator/gmail/bounce            | {"id": messageId, "reason"?}                        |
+| POST /_emulator/gmail/config            | {"search_lag_seconds"?, "replace_message_id"?}      |
 | POST /_emulator/clock                   | {"advance_seconds": 60} (quota windows)             |
 
 Staff action JSON: {"type": "edit_cell"|"sort_rows"|"insert_row"|"insert_column"|
@@ -80,6 +82,8 @@ class Faults:
     faults: list[Fault] = field(default_factory=list)
     latency_ms: int = 0
     drops: list[Fault] = field(default_factory=list)  # status unused; count + methods
+    # Applied, then the answer lost: status 500 ("error") or 0 (connection dropped).
+    after_apply: list[Fault] = field(default_factory=list)
     quota_per_minute: dict[str, int] = field(default_factory=dict)
     used: dict[str, deque[float]] = field(default_factory=dict)
     clock_offset: float = 0.0
@@ -93,6 +97,13 @@ class Faults:
                 d.count -= 1
                 return True
         return False
+
+    def take_after_apply(self, method_id: str) -> Fault | None:
+        for f in self.after_apply:
+            if f.applies(method_id):
+                f.count -= 1
+                return f
+        return None
 
     def check(self, method_id: str, http_method: str) -> None:
         """Raise the error Google would give for an injected fault or exhausted quota."""
@@ -282,6 +293,13 @@ def handle_control(state: State, method: str, path: str, body: Any) -> dict[str,
         with state.lock:
             notice = state.gmail.bounce(body["id"], body.get("reason", "Address not found"))
         return {"id": notice.id, "threadId": notice.thread_id}
+    if route == ("POST", "gmail") and parts[1:] == ["config"]:
+        with state.lock:
+            if "search_lag_seconds" in body:
+                state.gmail.search_lag_seconds = float(body["search_lag_seconds"])
+            if "replace_message_id" in body:
+                state.gmail.replace_message_id = bool(body["replace_message_id"])
+        return {}
     if route == ("POST", "clock"):
         with state.lock:
             state.faults.clock_offset += float(body.get("advance_seconds", 0))
@@ -304,5 +322,8 @@ def apply_faults(faults: Faults, body: dict[str, Any]) -> None:
         faults.latency_ms = int(body["latency_ms"])
     if "drop_connections" in body:
         faults.drops.append(Fault(0, int(body["drop_connections"]), body.get("methods")))
+    if "after_apply" in body:
+        status = {"error": 500, "drop": 0}[body["after_apply"]]
+        faults.after_apply.append(Fault(status, int(body.get("count", 1)), body.get("methods")))
     if "quota_per_minute" in body:
         faults.quota_per_minute.update({k: int(v) for k, v in body["quota_per_minute"].items()})

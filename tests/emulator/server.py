@@ -103,6 +103,15 @@ class _Handler(BaseHTTPRequestHandler):
                 state.faults.check(method_id, http_method)
                 out = state.store_for(method_id).call(method_id, routed.path_params, query, body)
                 state.fire_scheduled(method_id)
+                lost = state.faults.take_after_apply(method_id)
+            if lost is not None and lost.status == 0:
+                # Applied, then the connection dropped before any answer.
+                self.close_connection = True
+                self.wfile.flush()
+                self.connection.shutdown(2)
+                return
+            if lost is not None:
+                raise ApiError(lost.status, "Internal error encountered.")
             self._reply(200, out)
         except ApiError as err:
             if method_id:
@@ -215,6 +224,22 @@ class Emulator:
                 self.state.faults,
                 {"status": status, "count": count, "methods": methods, "retry_after": retry_after},
             )
+
+    def lose_answers(self, count: int, mode: str, methods: list[str] | None = None) -> None:
+        """Apply the next ``count`` calls, then lose the answer: ``mode`` "error" answers
+        500, "drop" closes the connection without a status line."""
+        with self.state.lock:
+            apply_faults(self.state.faults, {"after_apply": mode, "count": count,
+                                             "methods": methods})
+
+    def gmail_config(self, search_lag_seconds: float | None = None,
+                     replace_message_id: bool | None = None) -> None:
+        body: dict[str, Any] = {}
+        if search_lag_seconds is not None:
+            body["search_lag_seconds"] = search_lag_seconds
+        if replace_message_id is not None:
+            body["replace_message_id"] = replace_message_id
+        handle_control(self.state, "POST", "gmail/config", body)
 
     def set_latency(self, ms: int) -> None:
         with self.state.lock:
