@@ -144,6 +144,6 @@ def build_mailer(cfg: Config, academy: Academy, calls: Counter[str]) -> Mailer |
         gmail.SCOPES, cfg.google.credentials_file, subject=sender
     )
     return gmail.GmailMailer(
-        gmail.build_service(creds), sender, user=mail.gmail_user,
+        gmail.build_service(creds, retry_policy(cfg)), sender, user=mail.gmail_user,
         sender_name=mail.sender_name, reply_to=reply_to, calls=calls,
     )

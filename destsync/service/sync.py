@@ -131,6 +131,7 @@ def run_sync(
                     report = send_all(
                         plan.messages, stale_entries(st.camp.stale, st.snap.ledger),
                         st.recovering, p.tracker, p.mailer, now, cfg.mail.send_batch,
+                        st.snap.ledger,
                     )
                 finally:
                     close = getattr(p.mailer, "close", None)

@@ -14,6 +14,7 @@ against discovery documents and are never counted as API calls or faulted.
 |                                         | {"latency_ms"} {"drop_connections", "methods"?}     |
 |                                         | {"quota_per_minute": {"sheets_read": 60, ...}}      |
 |                                         | {"after_apply": "error"|"drop", "count", "methods"?}|
+|                                         | drops and after_apply take "skip": n (k-th call)    |
 | DELETE /_emulator/faults                | clear faults, latency, drops and quotas             |
 | POST /_emulator/staff                   | {"action": {...}} now, or {"after": id, "action"}   |
 | POST /_emulator/gmail/bounce            | {"id": messageId, "reason"?}                        |
@@ -72,9 +73,15 @@ class Fault:
     methods: list[str] | None = None
     retry_after: float | None = None
     message: str | None = None
+    skip: int = 0  # let this many matching calls through first (hit the k-th call)
 
     def applies(self, method_id: str) -> bool:
-        return self.count > 0 and (not self.methods or method_id in self.methods)
+        if self.count <= 0 or (self.methods and method_id not in self.methods):
+            return False
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        return True
 
 
 @dataclass
@@ -321,9 +328,11 @@ def apply_faults(faults: Faults, body: dict[str, Any]) -> None:
     if "latency_ms" in body:
         faults.latency_ms = int(body["latency_ms"])
     if "drop_connections" in body:
-        faults.drops.append(Fault(0, int(body["drop_connections"]), body.get("methods")))
+        faults.drops.append(Fault(0, int(body["drop_connections"]), body.get("methods"),
+                                  skip=int(body.get("skip", 0))))
     if "after_apply" in body:
         status = {"error": 500, "drop": 0}[body["after_apply"]]
-        faults.after_apply.append(Fault(status, int(body.get("count", 1)), body.get("methods")))
+        faults.after_apply.append(Fault(status, int(body.get("count", 1)), body.get("methods"),
+                                        skip=int(body.get("skip", 0))))
     if "quota_per_minute" in body:
         faults.quota_per_minute.update({k: int(v) for k, v in body["quota_per_minute"].items()})

@@ -225,12 +225,13 @@ class Emulator:
                 {"status": status, "count": count, "methods": methods, "retry_after": retry_after},
             )
 
-    def lose_answers(self, count: int, mode: str, methods: list[str] | None = None) -> None:
-        """Apply the next ``count`` calls, then lose the answer: ``mode`` "error" answers
-        500, "drop" closes the connection without a status line."""
+    def lose_answers(self, count: int, mode: str, methods: list[str] | None = None,
+                     skip: int = 0) -> None:
+        """Apply the next ``count`` calls (after ``skip`` more), then lose the answer:
+        ``mode`` "error" answers 500, "drop" closes the connection without a status line."""
         with self.state.lock:
             apply_faults(self.state.faults, {"after_apply": mode, "count": count,
-                                             "methods": methods})
+                                             "methods": methods, "skip": skip})
 
     def gmail_config(self, search_lag_seconds: float | None = None,
                      replace_message_id: bool | None = None) -> None:
@@ -245,9 +246,11 @@ class Emulator:
         with self.state.lock:
             self.state.faults.latency_ms = ms
 
-    def drop_connections(self, count: int, methods: list[str] | None = None) -> None:
+    def drop_connections(self, count: int, methods: list[str] | None = None,
+                         skip: int = 0) -> None:
         with self.state.lock:
-            apply_faults(self.state.faults, {"drop_connections": count, "methods": methods})
+            apply_faults(self.state.faults, {"drop_connections": count, "methods": methods,
+                                             "skip": skip})
 
     def set_quota(self, **per_minute: int) -> None:
         """e.g. set_quota(sheets_read=60, sheets_write=60); buckets are `{api}_{read|write}`."""
