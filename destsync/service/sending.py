@@ -30,7 +30,7 @@ from datetime import datetime
 from destsync.domain.campaigns import message_id
 from destsync.domain.model import LedgerEntry
 from destsync.domain.plan import OutgoingMessage
-from destsync.errors import MailError, RecipientRejected
+from destsync.errors import MailError, MailLimitReached, RecipientRejected
 from destsync.service.ports import Mailer, StagingMailer, Tracker
 
 
@@ -40,6 +40,8 @@ class SendReport:
     recovered: int = 0  # found already sent after a crash, so not sent again
     bounced: int = 0
     cancelled: int = 0
+    limit: str = ""  # the mailbox's daily limit stopped the sends: what it said
+    held: int = 0  # due messages left pending by that limit, for the next run
 
     @property
     def total_sent(self) -> int:
@@ -102,12 +104,23 @@ def send_all(
                 continue
             record(m.key, m.ref, m.campaign, "sent", mid)
             report.sent[m.campaign] += 1
+    except MailLimitReached as exc:
+        flush()
+        return _held(report, exc, len(messages))
     except MailError:
         # Keep what is known: everything recorded so far is certain, the rest stays
         # pending and is checked with the mailer on the next run.
         flush()
         raise
     flush()
+    return report
+
+
+def _held(report: SendReport, exc: MailLimitReached, due: int) -> SendReport:
+    """Only a daily limit defers the rest of the run's messages; the run goes on (the
+    tracker is already written) and says which limit it hit."""
+    report.limit = exc.message
+    report.held = due - report.total_sent - report.bounced - report.recovered
     return report
 
 
@@ -184,6 +197,9 @@ def _send_staged(
                 record(m.key, m.ref, m.campaign, "sent", mid)
                 report.sent[m.campaign] += 1
             flush()
+    except MailLimitReached as exc:
+        flush()
+        return _held(report, exc, len(messages))
     except MailError:
         flush()
         raise

@@ -323,6 +323,7 @@ def apply_faults(faults: Faults, body: dict[str, Any]) -> None:
                 body.get("methods"),
                 body.get("retry_after"),
                 body.get("message"),
+                skip=int(body.get("skip", 0)),
             )
         )
     if "latency_ms" in body:

@@ -218,11 +218,14 @@ class Emulator:
         count: int = 1,
         methods: list[str] | None = None,
         retry_after: float | None = None,
+        message: str | None = None,
+        skip: int = 0,
     ) -> None:
         with self.state.lock:
             apply_faults(
                 self.state.faults,
-                {"status": status, "count": count, "methods": methods, "retry_after": retry_after},
+                {"status": status, "count": count, "methods": methods, "retry_after": retry_after,
+                 "message": message, "skip": skip},
             )
 
     def lose_answers(self, count: int, mode: str, methods: list[str] | None = None,

@@ -166,18 +166,6 @@ class CallKiller:
         return make
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    with Emulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def gmail_emu(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    emulator.reset()
-    emulator.gmail_config(search_lag_seconds=30, replace_message_id=True)
-    monkeypatch.setenv("WORKSPACE_EMULATOR_HOST", emulator.host)
-    return emulator
 
 
 def deliveries(emu: Emulator) -> Counter[str]:

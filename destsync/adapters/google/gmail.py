@@ -29,24 +29,20 @@ from collections import Counter
 from typing import Any
 
 from destsync.adapters.google.credentials import GMAIL_SCOPES
-from destsync.adapters.google.retry import AmbiguousWrite, RetryPolicy
+from destsync.adapters.google.retry import AmbiguousWrite, RetryPolicy, daily_limit
 from destsync.domain.email_message import build_email
 from destsync.domain.plan import OutgoingMessage
 from destsync.errors import (
     CredentialError,
     DestsyncError,
     MailError,
+    MailLimitReached,
     RecipientRejected,
     RemoteError,
 )
 
 SCOPES = GMAIL_SCOPES  # one list of scopes, kept beside the others in credentials
 DRAFT_PREFIX = "draft:"
-# Gmail's answers for a spent daily sending limit, as opposed to a per-minute rate
-# (https://developers.google.com/gmail/api/guides/handle-errors; usage limits:
-# https://developers.google.com/gmail/api/reference/quota).
-DAILY_LIMIT_REASONS = frozenset({"dailyLimitExceeded", "quotaExceeded"})
-DAILY_LIMIT_WORDS = ("daily user sending limit", "sending limit exceeded", "daily limit")
 
 
 def build_service(credentials: Any = None, policy: RetryPolicy | None = None) -> Any:
@@ -69,8 +65,10 @@ def build_service(credentials: Any = None, policy: RetryPolicy | None = None) ->
 
 class GmailMailer:
     def __init__(self, service: Any, sender: str, *, user: str = "me", sender_name: str = "",
-                 reply_to: str = "", calls: Counter[str] | None = None) -> None:
+                 reply_to: str = "", calls: Counter[str] | None = None,
+                 policy: RetryPolicy | None = None) -> None:
         self.service, self.user = service, user
+        self.policy = policy or RetryPolicy()
         self.sender, self.sender_name, self.reply_to = sender, sender_name, reply_to
         self.calls: Counter[str] = Counter() if calls is None else calls
 
@@ -99,21 +97,34 @@ class GmailMailer:
 
     def send_prepared(self, token: str) -> str:
         draft_id = token.removeprefix(DRAFT_PREFIX)
-        self._count("gmail.drafts.send")
-        try:
-            sent = self._drafts().send(userId=self.user, body={"id": draft_id}).execute()
-        except AmbiguousWrite:
-            # The connection dropped or Gmail answered 5xx: it may have gone. Ask.
-            went = self.resolve(token)
-            if went is not None:
-                return went
-            raise MailError(
-                "Gmail did not confirm a send (the draft is still there, so it did not go)",
-                "run again: the message stays pending and its draft is sent then",
-            ) from None
-        except Exception as exc:
-            raise _refused_or_error(exc, token, "send a draft") from None
-        return str(sent.get("id", "")) or token
+        start, tries = self.policy.clock(), 0
+        while True:
+            tries += 1
+            self._count("gmail.drafts.send")
+            try:
+                sent = self._drafts().send(userId=self.user, body={"id": draft_id}).execute()
+            except AmbiguousWrite as exc:
+                # A 5xx or a dropped connection: it may have gone. Ask the draft.
+                went = self.resolve(token)
+                if went is not None:
+                    return went
+                # Still there, and Gmail answered (so is done with the request): known
+                # not sent, so a retry within the budget is safe. After a dropped
+                # connection the request may still be under way there: leave it to
+                # the next run, which asks again.
+                wait = self.policy.backoff(tries - 1, exc.retry_after)
+                spent = self.policy.clock() - start
+                if (exc.answered and tries < self.policy.max_attempts
+                        and spent + wait <= self.policy.total_seconds):
+                    self.policy.sleep(wait)
+                    continue
+                raise MailError(
+                    "Gmail did not confirm a send (its draft is still there, so it did not go)",
+                    "run again: the message stays pending and its draft is sent then",
+                ) from None
+            except Exception as exc:
+                raise _refused_or_error(exc, token, "send a draft") from None
+            return str(sent.get("id", "")) or token
 
     def resolve(self, token: str) -> str | None:
         """The id to record as sent if the draft went, None if it is still there to send."""
@@ -185,24 +196,17 @@ def _status(exc: Exception) -> int:
         return 0
 
 
-def is_daily_limit(status: int, error: dict[str, Any]) -> bool:
-    """Gmail's daily sending limit (403 or 429 with reason dailyLimitExceeded, or the
-    "Daily user sending limit exceeded" message), not a per-minute rate limit."""
-    if status not in (403, 429):
-        return False
-    reasons = {str(e.get("reason", "")) for e in error.get("errors", []) if isinstance(e, dict)}
-    text = str(error.get("message", "")).lower()
-    return bool(reasons & DAILY_LIMIT_REASONS) or any(w in text for w in DAILY_LIMIT_WORDS)
-
-
 def _mail_error(exc: Exception, what: str) -> MailError:
     if isinstance(exc, RemoteError) and not isinstance(exc, MailError):
         return MailError(f"Gmail could not {what}: {exc.message}", exc.hint)
     status = _status(exc)
-    if is_daily_limit(status, _error_body(exc)):
-        return MailError(
-            f"Gmail would not {what} ({status}): the mailbox's daily sending limit is spent",
-            "the rest wait for the next run; lower mail.daily_cap below the mailbox's limit",
+    limit = daily_limit(status, getattr(exc, "content", b""))
+    if limit:
+        return MailLimitReached(
+            f"Gmail would not {what}: the mailbox's daily sending limit is reached "
+            f"({status}: {limit[:120]})",
+            "the rest stay pending for the next run; set mail.daily_cap below the "
+            "mailbox's own daily limit",
         )
     if status == 403:
         return MailError(f"Gmail refused to {what} (403)",

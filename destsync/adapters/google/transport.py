@@ -17,6 +17,7 @@ from destsync.adapters.google.retry import (
     NON_IDEMPOTENT,
     Outcome,
     RetryPolicy,
+    daily_limit,
     parse_retry_after,
     run,
 )
@@ -168,7 +169,10 @@ class RetryingHttp:
             )
 
         def outcome(r: tuple[Any, bytes]) -> Outcome:
-            return Outcome(int(r[0].status), parse_retry_after(r[0].get("retry-after")))
+            status = int(r[0].status)
+            # A spent daily limit is not waited out: the caller defers the rest instead.
+            final = label.startswith("gmail.") and bool(daily_limit(status, r[1]))
+            return Outcome(status, parse_retry_after(r[0].get("retry-after")), final=final)
 
         return run(
             self.policy,
