@@ -86,5 +86,9 @@ class MailError(DestsyncError):
     exit_code = 1
 
 
+class MailLimitReached(MailError):
+    """The mailbox's daily sending limit is spent: the rest wait for the next run."""
+
+
 class RecipientRejected(DestsyncError):
     """The mail server refused this one recipient for good: a failed (bounced) attempt."""

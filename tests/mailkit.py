@@ -13,7 +13,7 @@ from destsync.config.settings import Config, parse_config
 from destsync.domain.campaigns import message_id
 from destsync.domain.model import LedgerEntry, RosterEntry, TrackerSnapshot
 from destsync.domain.plan import OutgoingMessage
-from destsync.service.ports import AcademyPorts, Mailer
+from destsync.service.ports import AcademyPorts, Mailer, StagingMailer
 from destsync.service.sync import RunResult, run_sync
 from tests.fakes import ListRoster, ListSource, MemoryTracker
 
@@ -61,6 +61,41 @@ class KillingMailer:
         close = getattr(self.inner, "close", None)
         if callable(close):
             close()
+
+
+class KillingStagingMailer(KillingMailer):
+    """The same kill around the step that sends (``send_prepared``) of a staging mailer."""
+
+    inner: Any
+
+    def is_token(self, recorded: str) -> bool:
+        return bool(self.inner.is_token(recorded))
+
+    def prepare(self, message: OutgoingMessage) -> str:
+        return str(self.inner.prepare(message))
+
+    def send_prepared(self, token: str) -> str:
+        self.sends += 1
+        if self.sends == self.k and not self.after:
+            raise Killed(f"before send {self.k}")
+        mid = str(self.inner.send_prepared(token))
+        if self.sends == self.k and self.after:
+            raise Killed(f"after send {self.k}")
+        return mid
+
+    def resolve(self, token: str) -> str | None:
+        went = self.inner.resolve(token)
+        return None if went is None else str(went)
+
+    def discard(self, token: str) -> None:
+        self.inner.discard(token)
+
+
+def killing(inner: Mailer, k: int, after: bool) -> KillingMailer:
+    """A KillingMailer of the right kind for ``inner``."""
+    if isinstance(inner, StagingMailer):
+        return KillingStagingMailer(inner, k, after)
+    return KillingMailer(inner, k, after)
 
 
 class KillingTracker(MemoryTracker):

@@ -305,10 +305,21 @@ def _day(at: str) -> date | None:
 
 
 def sent_since(ledgers: Iterable[Mapping[str, LedgerEntry]], since: datetime) -> int:
-    """Messages that went out at or after ``since``, over every academy's ledger: the
-    mailbox's daily limit is shared by the whole trust."""
+    """Messages that went out after ``since``, over every academy's ledger: the mailbox's
+    daily limit is shared by the whole trust. Strictly after: a message sent at T no
+    longer counts at T + 24 h, so a run at the same time the next day has the whole cap
+    (at or after, a daily run at a fixed time sent a backlog only every other day)."""
     return sum(1 for ledger in ledgers for e in ledger.values()
-               if e.state == "sent" and at_or_after(e.at, since))
+               if e.state == "sent" and _after(e.at, since))
+
+
+def _after(at: str, since: datetime) -> bool:
+    """A ledger time strictly after ``since``; one that cannot be read is not."""
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return False
+    return (when if when.tzinfo else when.replace(tzinfo=since.tzinfo)) > since
 
 
 def at_or_after(at: str, since: datetime) -> bool:

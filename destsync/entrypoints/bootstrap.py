@@ -155,7 +155,8 @@ def build_mailer(cfg: Config, academy: Academy, calls: Counter[str]) -> Mailer |
     creds = None if os.environ.get("WORKSPACE_EMULATOR_HOST") else cr.credentials_for(
         gmail.SCOPES, cfg.google.credentials_file, subject=sender
     )
+    policy = retry_policy(cfg)
     return gmail.GmailMailer(
-        gmail.build_service(creds), sender, user=mail.gmail_user,
-        sender_name=mail.sender_name, reply_to=reply_to, calls=calls,
+        gmail.build_service(creds, policy), sender, user=mail.gmail_user,
+        sender_name=mail.sender_name, reply_to=reply_to, calls=calls, policy=policy,
     )

@@ -159,6 +159,8 @@ def _print_summary(result: RunResult, cfg: Config, s: dict[str, Any]) -> None:
         + f"; deferred by the daily cap {s['emails_deferred']}; bounced {s['emails_bounced']}"
         + f"; {s['not_known_recorded']} checkpoints recorded as not known (810/820/830)"
     )
+    if s["mail_limit"]:
+        print(f"  {s['emails_held_by_limit']} emails wait for the next run: {s['mail_limit']}")
     for a in cfg.academies:
         if a.tracker.path is not None:
             print(f"  {a.code}: tracker {a.tracker.path}")

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from destsync.config.settings import Academy
 from destsync.domain.model import LedgerEntry, RawResponse, RosterEntry, TrackerSnapshot
@@ -65,6 +65,33 @@ class Mailer(Protocol):
 
     def already_sent(self, key: str) -> bool:
         """True if a message with this ledger key is known to have gone out."""
+        ...
+
+
+@runtime_checkable
+class StagingMailer(Protocol):
+    """A mailer that sends in two steps, so the step that sends is one the provider keeps a
+    record of (Gmail: a draft, deleted when sent). The service writes ``prepare``'s token
+    to the ledger before ``send_prepared``; after a crash ``resolve`` says whether it went."""
+
+    def is_token(self, recorded: str) -> bool:
+        """Whether a ledger entry's message id is one of this mailer's tokens."""
+        ...
+
+    def prepare(self, message: OutgoingMessage) -> str:
+        """Stage the message (nothing is sent); a token to record as pending."""
+        ...
+
+    def send_prepared(self, token: str) -> str:
+        """Send what was staged; the id to record as sent."""
+        ...
+
+    def resolve(self, token: str) -> str | None:
+        """The id to record as sent if the staged message went; None if it can be sent."""
+        ...
+
+    def discard(self, token: str) -> None:
+        """Drop a staged message that will not be sent."""
         ...
 
 

@@ -51,6 +51,8 @@ class RunResult:
         total["emails_sent_by_campaign"] = dict(sorted(by_campaign.items()))
         total["emails_bounced"] = sum(r.bounced for r in self.sends.values())
         total["emails_recovered"] = sum(r.recovered for r in self.sends.values())
+        total["emails_held_by_limit"] = sum(r.held for r in self.sends.values())
+        total["mail_limit"] = next((r.limit for r in self.sends.values() if r.limit), "")
         total["not_known_recorded"] = sum(
             1 for p in self.plans.values() for c in p.changes
             if c.source.startswith("campaign ") and c.column.endswith("_nccis")
@@ -190,6 +192,7 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
                     report = send_all(
                         plan.messages, stale_entries(st.camp.stale, st.snap.ledger),
                         st.recovering, p.tracker, p.mailer, now, cfg.mail.send_batch,
+                        st.snap.ledger,
                     )
                 finally:
                     close = getattr(p.mailer, "close", None)

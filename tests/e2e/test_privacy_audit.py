@@ -420,12 +420,10 @@ def test_oauth_scopes_are_the_documented_least_privilege_set() -> None:
         "https://www.googleapis.com/auth/forms.responses.readonly",
     )
     assert cr.FORMS_SETUP_SCOPES == ("https://www.googleapis.com/auth/forms.body",)
-    assert cr.GMAIL_SCOPES == (
-        "https://www.googleapis.com/auth/gmail.send",
-        "https://www.googleapis.com/auth/gmail.readonly",
-    )
+    # Drafts (exactly once on Gmail) need compose: gmail.send does not cover drafts.*.
+    assert cr.GMAIL_SCOPES == ("https://www.googleapis.com/auth/gmail.compose",)
     every = {*cr.SHEETS_SCOPES, *cr.FORMS_READ_SCOPES, *cr.FORMS_SETUP_SCOPES, *cr.GMAIL_SCOPES}
-    for broad in ("auth/drive", "mail.google.com", "gmail.modify", "gmail.compose"):
+    for broad in ("auth/drive", "mail.google.com", "gmail.modify", "gmail.readonly"):
         assert not any(broad in s for s in every)
 
 

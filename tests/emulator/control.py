@@ -14,9 +14,12 @@ against discovery documents and are never counted as API calls or faulted.
 |                                         | {"stop_at": k, "mode": "dropped"|"lost"}            |
 |                                         | {"latency_ms"} {"drop_connections", "methods"?}     |
 |                                         | {"quota_per_minute": {"sheets_read": 60, ...}}      |
+|                                         | {"after_apply": "error"|"drop", "count", "methods"?}|
+|                                         | drops and after_apply take "skip": n (k-th call)    |
 | DELETE /_emulator/faults                | clear faults, latency, drops and quotas             |
 | POST /_emulator/staff                   | {"action": {...}} now, or {"after": id, "action"}   |
 | POST /_emulator/gmail/bounce            | {"id": messageId, "reason"?}                        |
+| POST /_emulator/gmail/config            | {"search_lag_seconds"?, "replace_message_id"?}      |
 | POST /_emulator/clock                   | {"advance_seconds": 60} (quota windows)             |
 
 Staff action JSON: {"type": "edit_cell"|"sort_rows"|"insert_row"|"insert_column"|
@@ -71,9 +74,15 @@ class Fault:
     methods: list[str] | None = None
     retry_after: float | None = None
     message: str | None = None
+    skip: int = 0  # let this many matching calls through first (hit the k-th call)
 
     def applies(self, method_id: str) -> bool:
-        return self.count > 0 and (not self.methods or method_id in self.methods)
+        if self.count <= 0 or (self.methods and method_id not in self.methods):
+            return False
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        return True
 
 
 @dataclass
@@ -81,6 +90,8 @@ class Faults:
     faults: list[Fault] = field(default_factory=list)
     latency_ms: int = 0
     drops: list[Fault] = field(default_factory=list)  # status unused; count + methods
+    # Applied, then the answer lost: status 500 ("error") or 0 (connection dropped).
+    after_apply: list[Fault] = field(default_factory=list)
     quota_per_minute: dict[str, int] = field(default_factory=dict)
     used: dict[str, deque[float]] = field(default_factory=dict)
     clock_offset: float = 0.0
@@ -111,6 +122,13 @@ class Faults:
                 d.count -= 1
                 return True
         return False
+
+    def take_after_apply(self, method_id: str) -> Fault | None:
+        for f in self.after_apply:
+            if f.applies(method_id):
+                f.count -= 1
+                return f
+        return None
 
     def check(self, method_id: str, http_method: str) -> None:
         """Raise the error Google would give for an injected fault or exhausted quota."""
@@ -311,6 +329,13 @@ def handle_control(state: State, method: str, path: str, body: Any) -> dict[str,
         with state.lock:
             notice = state.gmail.bounce(body["id"], body.get("reason", "Address not found"))
         return {"id": notice.id, "threadId": notice.thread_id}
+    if route == ("POST", "gmail") and parts[1:] == ["config"]:
+        with state.lock:
+            if "search_lag_seconds" in body:
+                state.gmail.search_lag_seconds = float(body["search_lag_seconds"])
+            if "replace_message_id" in body:
+                state.gmail.replace_message_id = bool(body["replace_message_id"])
+        return {}
     if route == ("POST", "clock"):
         with state.lock:
             state.faults.clock_offset += float(body.get("advance_seconds", 0))
@@ -327,12 +352,18 @@ def apply_faults(faults: Faults, body: dict[str, Any]) -> None:
                 body.get("methods"),
                 body.get("retry_after"),
                 body.get("message"),
+                skip=int(body.get("skip", 0)),
             )
         )
     if "latency_ms" in body:
         faults.latency_ms = int(body["latency_ms"])
     if "drop_connections" in body:
-        faults.drops.append(Fault(0, int(body["drop_connections"]), body.get("methods")))
+        faults.drops.append(Fault(0, int(body["drop_connections"]), body.get("methods"),
+                                  skip=int(body.get("skip", 0))))
+    if "after_apply" in body:
+        status = {"error": 500, "drop": 0}[body["after_apply"]]
+        faults.after_apply.append(Fault(status, int(body.get("count", 1)), body.get("methods"),
+                                        skip=int(body.get("skip", 0))))
     if "stop_at" in body:
         if body.get("mode", "dropped") not in ("dropped", "lost"):
             raise invalid("mode must be 'dropped' or 'lost'")

@@ -1,4 +1,12 @@
-"""Gmail v1: send (raw RFC 822), list with a small `q` language, get, profile, bounces."""
+"""Gmail v1: send (raw RFC 822), drafts, list with a small `q` language, get, profile,
+bounces.
+
+As Gmail is reported to behave: a sent message gets a Message-ID of Gmail's own (the
+client's is replaced), and `rfc822msgid:` search sees a message only `search_lag_seconds`
+after it was stored (the search index lags). Sending a draft deletes it and creates a new
+message with a new id and the SENT label; `drafts.get` on it then answers 404
+(https://developers.google.com/gmail/api/guides/drafts).
+"""
 
 from __future__ import annotations
 
@@ -31,6 +39,7 @@ class Stored:
     internal_ms: int
     bounced: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    stored_at: float = field(default_factory=time.monotonic)
 
     def header(self, name: str) -> str:
         return str(self.msg.get(name, ""))
@@ -47,8 +56,16 @@ def _b64(data: bytes) -> str:
 class GmailStore:
     def __init__(self) -> None:
         self.messages: list[Stored] = []  # oldest first
+        self.drafts: dict[str, Stored] = {}  # draft id -> its message (DRAFT label)
+        self.search_lag_seconds = 0.0
+        self.replace_message_id = True
         self.handlers: dict[str, Handler] = {
             "gmail.users.messages.send": self._send,
+            "gmail.users.drafts.create": self._draft_create,
+            "gmail.users.drafts.get": self._draft_get,
+            "gmail.users.drafts.send": self._draft_send,
+            "gmail.users.drafts.delete": self._draft_delete,
+            "gmail.users.drafts.list": self._draft_list,
             "gmail.users.messages.list": self._list,
             "gmail.users.messages.get": self._get,
             "gmail.users.getProfile": self._profile,
@@ -67,12 +84,14 @@ class GmailStore:
 
     # -- send -----------------------------------------------------------------------
 
-    def deliver(self, raw: bytes, labels: list[str], thread_id: str | None = None) -> Stored:
+    def deliver(self, raw: bytes, labels: list[str], thread_id: str | None = None,
+                keep_message_id: bool = True) -> Stored:
         msg = message_from_bytes(raw, policy=policy.default)
         assert isinstance(msg, EmailMessage)
-        if not msg.get("Message-ID"):
-            # Gmail adds a Message-ID when the client did not; sync code should set its own
-            # (rfc822msgid: search is how a retried send is detected as a duplicate).
+        if not msg.get("Message-ID") or (not keep_message_id and self.replace_message_id):
+            # Gmail adds a Message-ID when the client did not, and users of the API report
+            # that messages.send replaces a client-supplied one: nothing may rely on it.
+            del msg["Message-ID"]
             msg["Message-ID"] = f"<{secrets.token_hex(12)}@mail.example.org>"
             raw = msg.as_bytes()
         mid = f"{int(time.time() * 1000):x}{secrets.token_hex(4)}"[-16:]
@@ -87,6 +106,12 @@ class GmailStore:
 
     def _send(self, p: dict[str, str], _q: dict[str, Any], body: Any) -> dict[str, Any]:
         self._user(p)
+        raw = self._raw(body)
+        stored = self.deliver(raw, ["SENT"], body.get("threadId"), keep_message_id=False)
+        return {"id": stored.id, "threadId": stored.thread_id, "labelIds": list(stored.labels)}
+
+    @staticmethod
+    def _raw(body: Any) -> bytes:
         if not body.get("raw"):
             raise invalid(
                 "'raw' RFC822 payload message string or uploading message via /upload/* URL "
@@ -99,8 +124,56 @@ class GmailStore:
         msg = message_from_bytes(raw, policy=policy.default)
         if not getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []) + msg.get_all("Bcc", [])):
             raise invalid("Invalid To header")
-        stored = self.deliver(raw, ["SENT"], body.get("threadId"))
+        return raw
+
+    # -- drafts ---------------------------------------------------------------------
+
+    def _draft_create(self, p: dict[str, str], _q: dict[str, Any], body: Any) -> dict[str, Any]:
+        self._user(p)
+        raw = self._raw(body.get("message") or {})
+        msg = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        mid = f"{int(time.time() * 1000):x}{secrets.token_hex(4)}"[-16:]
+        draft_id = "r" + str(int(secrets.token_hex(8), 16))
+        stored = Stored(mid, mid, ["DRAFT"], raw, msg, int(time.time() * 1000))
+        self.drafts[draft_id] = stored
+        return {"id": draft_id, "message": {"id": mid, "threadId": mid, "labelIds": ["DRAFT"]}}
+
+    def _draft(self, draft_id: str) -> Stored:
+        if draft_id not in self.drafts:
+            raise not_found("Requested entity was not found.")
+        return self.drafts[draft_id]
+
+    def _draft_get(self, p: dict[str, str], q: dict[str, Any], _b: Any) -> dict[str, Any]:
+        self._user(p)
+        m = self._draft(p["id"])
+        out: dict[str, Any] = {"id": m.id, "threadId": m.thread_id, "labelIds": ["DRAFT"]}
+        if q.get("format") == "raw":
+            out["raw"] = _b64(m.raw)
+        return {"id": p["id"], "message": out}
+
+    def _draft_send(self, p: dict[str, str], _q: dict[str, Any], body: Any) -> dict[str, Any]:
+        self._user(p)
+        draft_id = body.get("id", "")
+        if not draft_id:
+            raise invalid("Invalid draft id")
+        draft = self._draft(draft_id)
+        del self.drafts[draft_id]
+        # A new message, a new id, the SENT label; the draft is gone.
+        stored = self.deliver(draft.raw, ["SENT"], None, keep_message_id=False)
         return {"id": stored.id, "threadId": stored.thread_id, "labelIds": list(stored.labels)}
+
+    def _draft_delete(self, p: dict[str, str], _q: dict[str, Any], _b: Any) -> dict[str, Any]:
+        self._user(p)
+        self._draft(p["id"])
+        del self.drafts[p["id"]]
+        return {}
+
+    def _draft_list(self, p: dict[str, str], q: dict[str, Any], _b: Any) -> dict[str, Any]:
+        self._user(p)
+        found = [{"id": d, "message": {"id": m.id, "threadId": m.thread_id}}
+                 for d, m in self.drafts.items()]
+        return {"drafts": found, "resultSizeEstimate": len(found)} if found else {}
 
     def bounce(self, message_id: str, reason: str = "Address not found") -> Stored:
         """Mark a sent message bounced: Gmail drops a mailer-daemon notice into the inbox."""
@@ -148,7 +221,8 @@ class GmailStore:
         found = [
             m
             for m in reversed(self.messages)  # newest first, as Gmail lists
-            if all(self._matches(m, t) for t in terms)
+            if m.stored_at <= time.monotonic() - self.search_lag_seconds  # the index lags
+            and all(self._matches(m, t) for t in terms)
             and all(label in m.labels for label in (label_ids or []))
         ]
         return found
@@ -220,6 +294,11 @@ class GmailStore:
             for m in self.messages
             if "SENT" in m.labels
         ]
+
+    def sent_count_by(self, header: str, value: str) -> int:
+        """How many SENT messages carry ``header: value`` (tests count deliveries by a
+        header of their own, never by Message-ID, which Gmail replaces)."""
+        return sum(1 for m in self.messages if "SENT" in m.labels and m.header(header) == value)
 
     def call(
         self, method_id: str, p: dict[str, str], q: dict[str, Any], body: Any

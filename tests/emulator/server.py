@@ -107,12 +107,15 @@ class _Handler(BaseHTTPRequestHandler):
                 state.faults.check(method_id, http_method)
                 out = state.store_for(method_id).call(method_id, routed.path_params, query, body)
                 state.fire_scheduled(method_id)
-            if stop == "lost":
-                # Applied, but the answer never reaches the client.
+                lost = state.faults.take_after_apply(method_id)
+            if stop == "lost" or (lost is not None and lost.status == 0):
+                # Applied, but the answer never reaches the client: the connection drops.
                 self.close_connection = True
                 self.wfile.flush()
                 self.connection.shutdown(2)
                 return
+            if lost is not None:
+                raise ApiError(lost.status, "Internal error encountered.")
             self._reply(200, out)
         except ApiError as err:
             if method_id:
@@ -219,20 +222,42 @@ class Emulator:
         count: int = 1,
         methods: list[str] | None = None,
         retry_after: float | None = None,
+        message: str | None = None,
+        skip: int = 0,
     ) -> None:
         with self.state.lock:
             apply_faults(
                 self.state.faults,
-                {"status": status, "count": count, "methods": methods, "retry_after": retry_after},
+                {"status": status, "count": count, "methods": methods, "retry_after": retry_after,
+                 "message": message, "skip": skip},
             )
+
+    def lose_answers(self, count: int, mode: str, methods: list[str] | None = None,
+                     skip: int = 0) -> None:
+        """Apply the next ``count`` calls (after ``skip`` more), then lose the answer:
+        ``mode`` "error" answers 500, "drop" closes the connection without a status line."""
+        with self.state.lock:
+            apply_faults(self.state.faults, {"after_apply": mode, "count": count,
+                                             "methods": methods, "skip": skip})
+
+    def gmail_config(self, search_lag_seconds: float | None = None,
+                     replace_message_id: bool | None = None) -> None:
+        body: dict[str, Any] = {}
+        if search_lag_seconds is not None:
+            body["search_lag_seconds"] = search_lag_seconds
+        if replace_message_id is not None:
+            body["replace_message_id"] = replace_message_id
+        handle_control(self.state, "POST", "gmail/config", body)
 
     def set_latency(self, ms: int) -> None:
         with self.state.lock:
             self.state.faults.latency_ms = ms
 
-    def drop_connections(self, count: int, methods: list[str] | None = None) -> None:
+    def drop_connections(self, count: int, methods: list[str] | None = None,
+                         skip: int = 0) -> None:
         with self.state.lock:
-            apply_faults(self.state.faults, {"drop_connections": count, "methods": methods})
+            apply_faults(self.state.faults, {"drop_connections": count, "methods": methods,
+                                             "skip": skip})
 
     def stop_at(self, k: int, mode: str = "dropped") -> None:
         """Stop at the k-th API call from now: "dropped" (503, not applied) or "lost"

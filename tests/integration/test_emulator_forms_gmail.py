@@ -126,6 +126,7 @@ def _raw(to: str, subject: str, msgid: str) -> str:
 
 
 def test_gmail_send_then_find_by_rfc822msgid_and_bounce(emu: Emulator) -> None:
+    emu.gmail_config(replace_message_id=False)  # the search language, not Gmail's rewrite
     gmail = google_service("gmail", "v1", emu.url)
     msgid = "<destsync-R001-2025@example.org>"
     sent = (
@@ -166,3 +167,42 @@ def test_gmail_send_then_find_by_rfc822msgid_and_bounce(emu: Emulator) -> None:
     inbox = gmail.users().messages().list(userId="me", q="in:inbox").execute()["messages"]
     assert inbox[0]["threadId"] == sent["threadId"]
     assert emu.state.gmail.sent()[0]["bounced"] is True
+
+
+def test_gmail_replaces_the_message_id_and_its_search_lags(emu: Emulator) -> None:
+    gmail = google_service("gmail", "v1", emu.url)
+    emu.gmail_config(search_lag_seconds=60)
+    msgid = "<destsync-R002-2025@example.org>"
+    raw = _raw("student.a@example.org", "Year 1 follow-up", msgid)
+    sent = gmail.users().messages().send(userId="me", body={"raw": raw}).execute()
+    got = emu.state.gmail.by_id(sent["id"]).header("Message-ID")
+    assert got != msgid and got.endswith("@mail.example.org>")
+    assert "messages" not in gmail.users().messages().list(
+        userId="me", q=f"rfc822msgid:{got}").execute()  # not indexed yet
+    emu.gmail_config(search_lag_seconds=0)
+    assert gmail.users().messages().list(userId="me", q=f"rfc822msgid:{got}").execute()[
+        "messages"] == [{"id": sent["id"], "threadId": sent["threadId"]}]
+    assert "messages" not in gmail.users().messages().list(
+        userId="me", q=f"rfc822msgid:{msgid}").execute()
+
+
+def test_gmail_drafts_create_get_send_then_404(emu: Emulator) -> None:
+    gmail = google_service("gmail", "v1", emu.url)
+    drafts = gmail.users().drafts()
+    raw = _raw("student.a@example.org", "Year 1 follow-up", "<d@example.org>")
+    made = drafts.create(userId="me", body={"message": {"raw": raw}}).execute()
+    assert made["message"]["labelIds"] == ["DRAFT"]
+    assert drafts.get(userId="me", id=made["id"]).execute()["id"] == made["id"]
+    assert [d["id"] for d in drafts.list(userId="me").execute()["drafts"]] == [made["id"]]
+    assert emu.state.gmail.sent() == []
+    sent = drafts.send(userId="me", body={"id": made["id"]}).execute()
+    assert sent["labelIds"] == ["SENT"] and sent["id"] != made["message"]["id"]
+    with pytest.raises(HttpError) as gone:
+        drafts.get(userId="me", id=made["id"]).execute()
+    assert gone.value.resp.status == 404
+    with pytest.raises(HttpError):
+        drafts.send(userId="me", body={"id": made["id"]}).execute()  # never twice
+    assert len(emu.state.gmail.sent()) == 1 and drafts.list(userId="me").execute() == {}
+    other = drafts.create(userId="me", body={"message": {"raw": raw}}).execute()
+    drafts.delete(userId="me", id=other["id"]).execute()
+    assert drafts.list(userId="me").execute() == {}

@@ -26,9 +26,9 @@ from destsync.config.settings import Config
 from destsync.domain.campaigns import message_id
 from destsync.domain.plan import OutgoingMessage
 from destsync.errors import MailError
-from destsync.service.ports import Mailer
+from destsync.service.ports import Mailer, StagingMailer
 from tests.fakes import MemoryTracker
-from tests.mailkit import KillingMailer, KillingTracker, run, school_config, school_snapshot
+from tests.mailkit import KillingTracker, killing, run, school_config, school_snapshot
 
 DAY = datetime(2027, 5, 3, 6, 0, tzinfo=UTC)  # survey attempt 1, Form B and a digest
 SENDER = "careers@oakfield.example.org"
@@ -109,10 +109,14 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path,
     emu = request.getfixturevalue("emulator")
     emu.reset()
     monkeypatch.setenv("WORKSPACE_EMULATOR_HOST", emu.host)
-    return Backend(
-        lambda: GmailMailer(build_service(), SENDER),
-        lambda: [m["message_id"] for m in emu.state.gmail.sent()],
-    )
+    emu.gmail_config(search_lag_seconds=30)  # and it replaces every Message-ID on send
+
+    def gmail_ids() -> list[str]:
+        # Counted by destsync's own key header: Gmail does not keep the Message-ID.
+        return [message_id(m.header("X-Destsync-Key")) for m in emu.state.gmail.messages
+                if "SENT" in m.labels]
+
+    return Backend(lambda: GmailMailer(build_service(), SENDER), gmail_ids)
 
 
 # -- the mailers one by one -----------------------------------------------------------
@@ -123,6 +127,8 @@ def outgoing(key: str = "form_b/2026/OAK-1/1", to: str = "parent@example.org") -
 
 def test_each_mailer_delivers_and_then_knows_it_delivered(backend: Backend) -> None:
     mailer = backend.make()
+    if isinstance(mailer, StagingMailer):
+        pytest.skip("Gmail knows by its drafts, not by key: tests/integration/test_gmail_drafts.py")
     assert not mailer.already_sent("form_b/2026/OAK-1/1")
     mailer.send(outgoing())
     close = getattr(mailer, "close", None)
@@ -194,7 +200,7 @@ def test_the_crash_schedule_covers_several_batches() -> None:
 def test_a_run_killed_at_message_k_is_finished_by_the_next_run_exactly_once(
     backend: Backend, k: int, after: bool,
 ) -> None:
-    got, store = run_once(backend, lambda m, t: (KillingMailer(m, k, after), t))
+    got, store = run_once(backend, lambda m, t: (killing(m, k, after), t))
     assert max(got.values()) == 1
     assert set(got) == expected_ids()
     assert {e.state for e in store.snap.ledger.values()} == {"sent"}

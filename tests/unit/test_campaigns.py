@@ -291,3 +291,11 @@ def test_a_whole_three_year_cycle_sends_at_most_three_a_year_and_only_with_conse
     assert outcomes[("OAK-1", "year3")] == 810
     assert ("OAK-4", "year1") not in outcomes and outcomes[("OAK-4", "year2")] == 810
     assert not any(ref in ("OAK-2", "OAK-3") for ref, _ in outcomes)
+
+
+def test_a_send_at_t_no_longer_counts_against_the_cap_at_t_plus_24_hours() -> None:
+    t = datetime(2027, 5, 2, 6, 0, tzinfo=UTC)
+    ledger = {"k": LedgerEntry("k", "sent", "r", "c", t.isoformat(timespec="seconds"))}
+    assert sent_since([ledger], t + timedelta(hours=24) - timedelta(hours=24)) == 0
+    assert sent_since([ledger], t - timedelta(seconds=1)) == 1  # at T + 24 h - 1 s
+    assert sent_since([ledger], t + timedelta(seconds=1)) == 0

@@ -399,13 +399,13 @@ def _gmail_failing_with(status: int, body: dict[str, object]) -> object:
             raise HttpError(httplib2.Response({"status": status}),
                             json.dumps(body).encode("utf-8"))
 
-    class Messages:
-        def send(self, **_: object) -> Request:
+    class Drafts:
+        def create(self, **_: object) -> Request:
             return Request()
 
     class Users:
-        def messages(self) -> Messages:
-            return Messages()
+        def drafts(self) -> Drafts:
+            return Drafts()
 
     class Service:
         def users(self) -> Users:

@@ -37,9 +37,10 @@ FORMS_READ_SCOPES: tuple[str, ...] = (
 )
 FORMS_SETUP_SCOPES: tuple[str, ...] = ("https://www.googleapis.com/auth/forms.body",)
 GMAIL_SCOPES: tuple[str, ...] = (
-    "https://www.googleapis.com/auth/gmail.send",
-    # Message ids only: after a crash, search the sent mail for a pending message.
-    "https://www.googleapis.com/auth/gmail.readonly",
+    # Drafts: create, send, and after a crash get (was it sent?) or delete. gmail.send
+    # does not cover drafts.*; compose is the narrowest scope that does (the discovery
+    # document's scopes for users.drafts.create/send/get/delete).
+    "https://www.googleapis.com/auth/gmail.compose",
 )
 # Only for signing a delegation token without a key (IAM Credentials signJwt).
 IAM_SCOPES: tuple[str, ...] = ("https://www.googleapis.com/auth/cloud-platform",)
@@ -215,14 +216,13 @@ def discovery_service(
     on an authorised httplib2 wrapped in the one retry policy, aimed at the emulator when
     WORKSPACE_EMULATOR_HOST is set. Builds nothing on the network."""
     import google_auth_httplib2  # type: ignore[import-untyped]
-    import httplib2  # type: ignore[import-untyped]
     from googleapiclient.discovery import build
 
-    from destsync.adapters.google.transport import DEFAULT_TIMEOUT, RetryingHttp
+    from destsync.adapters.google.transport import DEFAULT_TIMEOUT, RetryingHttp, one_shot_http
 
-    authed = google_auth_httplib2.AuthorizedHttp(
-        credentials, http=httplib2.Http(timeout=DEFAULT_TIMEOUT)
-    )
+    # One attempt per request at the httplib2 level: the policy is the only place that
+    # retries (and googleapiclient's num_retries stays at its default 0).
+    authed = google_auth_httplib2.AuthorizedHttp(credentials, http=one_shot_http(DEFAULT_TIMEOUT))
     endpoint = emulator_endpoint(environ)
     return build(
         api,

@@ -51,12 +51,16 @@ class RetryBudgetExceeded(RemoteError):
 class AmbiguousWrite(RemoteError):
     """A non-idempotent write failed in a way that does not say whether it was applied."""
 
-    def __init__(self, label: str, detail: str) -> None:
+    def __init__(self, label: str, detail: str, retry_after: float | None = None) -> None:
         super().__init__(
             f"{label} failed ({detail}) and may or may not have been applied",
             "run the sync again: destsync checks what is already written",
         )
         self.label = label
+        # The server answered (a 5xx), so it is done with the request; a dropped
+        # connection says nothing of a request that may still be under way there.
+        self.answered = detail.startswith("HTTP ")
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -104,6 +108,34 @@ class Outcome:
     status: int  # HTTP status; 0 for a transport error
     retry_after: float | None = None
     detail: str = ""
+    final: bool = False  # an answer no wait within the budget can change (a daily limit)
+
+
+# Gmail's answers for a spent daily limit, as opposed to a per-minute rate limit
+# (userRateLimitExceeded, rateLimitExceeded), which a wait does cure. See "Resolve errors"
+# (https://developers.google.com/gmail/api/guides/handle-errors) and the usage limits
+# (https://developers.google.com/gmail/api/reference/quota).
+DAILY_LIMIT_REASONS = frozenset({"dailyLimitExceeded"})
+DAILY_LIMIT_WORDS = ("daily limit exceeded", "daily user sending limit exceeded")
+
+
+def daily_limit(status: int, content: bytes | str | None) -> str:
+    """The limit named by a 403/429 answer when it is a daily one, else ""."""
+    if status not in (403, 429) or not content:
+        return ""
+    import json
+
+    try:
+        error = json.loads(content).get("error", {})
+    except (ValueError, AttributeError):
+        return ""
+    if not isinstance(error, dict):
+        return ""
+    reasons = {str(e.get("reason", "")) for e in error.get("errors", []) if isinstance(e, dict)}
+    text = str(error.get("message", ""))
+    if reasons & DAILY_LIMIT_REASONS or any(w in text.lower() for w in DAILY_LIMIT_WORDS):
+        return text.strip() or "dailyLimitExceeded"
+    return ""
 
 
 def run(
@@ -148,10 +180,10 @@ def run(
             retry_after, detail = None, type(exc).__name__
         else:
             o = outcome(result)
-            if o.status not in RETRY_STATUSES:
+            if o.final or o.status not in RETRY_STATUSES:
                 return result
             if not idempotent and o.status != 429:
-                raise AmbiguousWrite(label, f"HTTP {o.status}")
+                raise AmbiguousWrite(label, f"HTTP {o.status}", o.retry_after)
             retry_after, detail = o.retry_after, f"HTTP {o.status}"
         wait = policy.backoff(tries - 1, retry_after)
         spent = policy.clock() - start

@@ -17,11 +17,55 @@ from destsync.adapters.google.retry import (
     NON_IDEMPOTENT,
     Outcome,
     RetryPolicy,
+    daily_limit,
     parse_retry_after,
     run,
 )
 
 DEFAULT_TIMEOUT = 60.0  # seconds per attempt; gspread passes None, which waits forever
+
+
+def one_shot_http(timeout: float = DEFAULT_TIMEOUT) -> Any:
+    """An httplib2.Http that sends each request at most once.
+
+    httplib2's ``_conn_request`` resends a request by itself: up to ``RETRIES`` (2) times on
+    some socket errors, and once more "regardless" when the first answer is a
+    BadStatusLine, which is what a connection closed after the server read the request
+    looks like (RemoteDisconnected). For a send that already happened, that is a second
+    email. Only ``retry.run`` above may decide to resend, and it never resends a
+    non-idempotent call after an ambiguous failure.
+    """
+    import http.client
+    import socket
+
+    import httplib2  # type: ignore[import-untyped]
+
+    class OneShotHttp(httplib2.Http):  # type: ignore[misc]
+        def _conn_request(self, conn: Any, request_uri: str, method: str, body: Any,
+                          headers: Any) -> tuple[Any, bytes]:
+            try:
+                if conn.sock is None:
+                    conn.connect()
+                conn.request(method, request_uri, body, headers)
+                response = conn.getresponse()
+            except socket.gaierror:
+                conn.close()
+                raise httplib2.ServerNotFoundError(
+                    f"Unable to find the server at {conn.host}") from None
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                raise
+            content = b""
+            if method == "HEAD":
+                conn.close()
+            else:
+                content = response.read()
+            response = httplib2.Response(response)
+            if method != "HEAD":
+                content = httplib2._decompressContent(response, content, self.limit_kwargs)
+            return response, content
+
+    return OneShotHttp(timeout=timeout)
 
 
 def _make_session_class() -> type[Any]:
@@ -113,7 +157,7 @@ class RetryingHttp:
         redirections: int = 5,
         connection_type: Any = None,
     ) -> tuple[Any, bytes]:
-        import httplib2  # type: ignore[import-untyped]
+        import httplib2
 
         label = method_name(method, uri)
         count(self.counter, label)
@@ -125,7 +169,10 @@ class RetryingHttp:
             )
 
         def outcome(r: tuple[Any, bytes]) -> Outcome:
-            return Outcome(int(r[0].status), parse_retry_after(r[0].get("retry-after")))
+            status = int(r[0].status)
+            # A spent daily limit is not waited out: the caller defers the rest instead.
+            final = label.startswith("gmail.") and bool(daily_limit(status, r[1]))
+            return Outcome(status, parse_retry_after(r[0].get("retry-after")), final=final)
 
         return run(
             self.policy,
