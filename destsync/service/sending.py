@@ -23,7 +23,8 @@ each staged message sent. After a crash the provider itself says whether a token
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -69,51 +70,79 @@ def send_all(
     if isinstance(mailer, StagingMailer):
         return _send_staged(messages, stale, recovering, tracker, mailer, now, batch,
                             ledger or {})
-    report = SendReport()
-    at = now.isoformat(timespec="seconds")
-    done: list[LedgerEntry] = []
-
-    def flush() -> None:
-        if done:
-            tracker.record_ledger(list(done))
-            done.clear()
-
-    def record(key: str, ref: str, campaign: str, state: str, mid: str) -> None:
-        done.append(LedgerEntry(key, state, ref, campaign, at, mid))
-        if len(done) >= batch:
-            flush()
-
-    try:
+    rec = _Recorder(tracker, now, batch)
+    with rec.settling(len(messages)):
         for e in stale:
             went = mailer.already_sent(e.key)
-            record(e.key, e.ref, e.campaign, "sent" if went else "cancelled", e.message_id)
-            report.recovered += went
-            report.cancelled += not went
+            rec.stale(e, e.message_id if went else None)
         for m in messages:
             if m.key in recovering and mailer.already_sent(m.key):
-                record(m.key, m.ref, m.campaign, "sent", message_id(m.key))
-                report.recovered += 1
+                rec.recovered(m, message_id(m.key))
                 continue
             try:
                 mid = mailer.send(m)
             except RecipientRejected:
                 # A refused address is a failed attempt: it counts towards "cannot be
                 # contacted", and the next attempt follows the campaign's spacing.
-                record(m.key, m.ref, m.campaign, "bounced", "")
-                report.bounced += 1
+                rec.bounced(m, "")
                 continue
-            record(m.key, m.ref, m.campaign, "sent", mid)
-            report.sent[m.campaign] += 1
-    except MailLimitReached as exc:
-        flush()
-        return _held(report, exc, len(messages))
-    except MailError:
-        # Keep what is known: everything recorded so far is certain, the rest stays
-        # pending and is checked with the mailer on the next run.
-        flush()
-        raise
-    flush()
-    return report
+            rec.sent(m, mid)
+    return rec.report
+
+
+class _Recorder:
+    """The ledger rows and the report of one send phase. With ``batch`` the rows are
+    written every ``batch`` messages; without, only when ``flush`` is called. Whatever
+    stops the sends, what is recorded so far is written: it is certain, and the rest stays
+    pending for the next run to check."""
+
+    def __init__(self, tracker: Tracker, now: datetime, batch: int | None) -> None:
+        self.tracker, self.batch = tracker, batch
+        self.at = now.isoformat(timespec="seconds")
+        self.report = SendReport()
+        self.done: list[LedgerEntry] = []
+
+    def _record(self, m: OutgoingMessage | LedgerEntry, state: str, mid: str) -> None:
+        ref, campaign = m.ref, m.campaign
+        self.done.append(LedgerEntry(m.key, state, ref, campaign, self.at, mid))
+        if self.batch is not None and len(self.done) >= self.batch:
+            self.flush()
+
+    def sent(self, m: OutgoingMessage, mid: str) -> None:
+        self._record(m, "sent", mid)
+        self.report.sent[m.campaign] += 1
+
+    def bounced(self, m: OutgoingMessage, mid: str) -> None:
+        self._record(m, "bounced", mid)
+        self.report.bounced += 1
+
+    def recovered(self, m: OutgoingMessage, mid: str) -> None:
+        self._record(m, "sent", mid)
+        self.report.recovered += 1
+
+    def stale(self, e: LedgerEntry, went: str | None) -> None:
+        """A pending key the rules no longer call for: sent if it went, else cancelled."""
+        self._record(e, "cancelled" if went is None else "sent", went or e.message_id)
+        self.report.recovered += went is not None
+        self.report.cancelled += went is None
+
+    def flush(self) -> None:
+        if self.done:
+            self.tracker.record_ledger(list(self.done))
+            self.done.clear()
+
+    @contextmanager
+    def settling(self, due: int) -> Iterator[None]:
+        try:
+            yield
+        except MailLimitReached as exc:
+            self.flush()
+            _held(self.report, exc, due)
+            return
+        except MailError:
+            self.flush()
+            raise
+        self.flush()
 
 
 def _held(report: SendReport, exc: MailLimitReached, due: int) -> SendReport:
@@ -140,28 +169,14 @@ def _send_staged(
 ) -> SendReport:
     """Stage a batch, make its tokens durable, then send it; a token is the only thing
     ever sent, so a pending key without one was never sent."""
-    report = SendReport()
-    at = now.isoformat(timespec="seconds")
-    done: list[LedgerEntry] = []
-
-    def record(key: str, ref: str, campaign: str, state: str, mid: str) -> None:
-        done.append(LedgerEntry(key, state, ref, campaign, at, mid))
-
-    def flush() -> None:
-        if done:
-            tracker.record_ledger(list(done))
-            done.clear()
-
-    try:
+    rec = _Recorder(tracker, now, None)
+    with rec.settling(len(messages)):
         for e in stale:
             went = mailer.resolve(e.message_id) if mailer.is_token(e.message_id) else None
             if went is None and mailer.is_token(e.message_id):
                 mailer.discard(e.message_id)
-            record(e.key, e.ref, e.campaign, "cancelled" if went is None else "sent",
-                   went or e.message_id)
-            report.recovered += went is not None
-            report.cancelled += went is None
-        flush()
+            rec.stale(e, went)
+        rec.flush()
         for start in range(0, len(messages), max(1, batch)):
             staged: list[tuple[OutgoingMessage, str]] = []
             fresh: list[LedgerEntry] = []
@@ -172,17 +187,16 @@ def _send_staged(
                 if token:
                     went = mailer.resolve(token)
                     if went is not None:
-                        record(m.key, m.ref, m.campaign, "sent", went)
-                        report.recovered += 1
+                        rec.recovered(m, went)
                         continue
                 else:
                     try:
                         token = mailer.prepare(m)
                     except RecipientRejected:
-                        record(m.key, m.ref, m.campaign, "bounced", "")
-                        report.bounced += 1
+                        rec.bounced(m, "")
                         continue
-                    fresh.append(LedgerEntry(m.key, "pending", m.ref, m.campaign, at, token))
+                    fresh.append(LedgerEntry(m.key, "pending", m.ref, m.campaign, rec.at,
+                                             token))
                 staged.append((m, token))
             if fresh:
                 # Durable before any of them is sent: the one write that makes recovery exact.
@@ -191,16 +205,8 @@ def _send_staged(
                 try:
                     mid = mailer.send_prepared(token)
                 except RecipientRejected:
-                    record(m.key, m.ref, m.campaign, "bounced", token)
-                    report.bounced += 1
+                    rec.bounced(m, token)
                     continue
-                record(m.key, m.ref, m.campaign, "sent", mid)
-                report.sent[m.campaign] += 1
-            flush()
-    except MailLimitReached as exc:
-        flush()
-        return _held(report, exc, len(messages))
-    except MailError:
-        flush()
-        raise
-    return report
+                rec.sent(m, mid)
+            rec.flush()
+    return rec.report
