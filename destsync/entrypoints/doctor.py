@@ -4,7 +4,8 @@
 technician setting up a school sees all that is wrong at once, each with its fix: the
 config, the emulator when one is set, the templates, and per academy the credentials and
 the tracker's tabs and headers, the roster, Form A's questions and its prefill key, and
-the mailer (an SMTP connection and EHLO, the Gmail mailbox's profile, the outbox folder).
+the mailer (its ``probe``: an SMTP connection and EHLO, the Gmail mailbox's profile, the
+outbox folder).
 Every check only reads; nothing is written to a tracker, a form or a mailbox.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import os
 import socket
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,12 +88,12 @@ def _academy(cfg: Config, academy: Academy, problems: list[Problem]) -> None:
     if academy.responses.kind == "google_forms":
         _probe(code, problems, lambda: _prefill_key(cfg, ports.responses))
     if ports.mailer is not None:
-        _probe(code, problems, lambda: _reach_mailer(cfg, ports.mailer))
+        _probe(code, problems, ports.mailer.probe)
 
 
 def _prefill_key(cfg: Config, source: Any) -> None:
     from destsync.adapters.google.forms import execute
-    from destsync.adapters.google.setup import _reference_entry as reference_entry
+    from destsync.adapters.google.setup import reference_entry
     from destsync.errors import ConfigError
 
     form = execute(source.service.forms().get(formId=source.form_id), source.what)
@@ -104,28 +104,6 @@ def _prefill_key(cfg: Config, source: Any) -> None:
             f"reference question is prefilled by {real!r}, so links would not prefill it",
             f'set form_a.reference_entry = "{real}"',
         )
-
-
-def _reach_mailer(cfg: Config, mailer: Any) -> None:
-    from destsync.errors import MailError
-
-    if cfg.mail.backend == "smtp":
-        mailer._connect()  # connect, STARTTLS or SSL, EHLO and login, then let go
-        mailer.close()
-    elif cfg.mail.backend == "gmail":
-        from destsync.adapters.google.forms import execute
-
-        execute(mailer.service.users().getProfile(userId=mailer.user), "the Gmail mailbox")
-    else:
-        folder = cfg.mail.outbox
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=folder, prefix=".destsync-doctor-"):
-                pass
-        except OSError as exc:
-            raise MailError(f"the outbox folder {folder} cannot be written to "
-                            f"({type(exc).__name__})",
-                            "fix mail.outbox or the folder's permissions") from None
 
 
 def doctor(config: Path) -> int:

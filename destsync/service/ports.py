@@ -67,6 +67,11 @@ class Mailer(Protocol):
         """True if a message with this ledger key is known to have gone out."""
         ...
 
+    def probe(self) -> None:
+        """Raise a MailError naming the problem if the mailer cannot be reached; send
+        nothing (``destsync doctor``)."""
+        ...
+
 
 @runtime_checkable
 class StagingMailer(Protocol):

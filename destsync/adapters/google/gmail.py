@@ -78,6 +78,14 @@ class GmailMailer:
     def _drafts(self) -> Any:
         return self.service.users().drafts()
 
+    def probe(self) -> None:
+        """Can destsync act as this mailbox? One users.getProfile, nothing sent."""
+        self._count("gmail.getProfile")
+        try:
+            self.service.users().getProfile(userId=self.user).execute()
+        except Exception as exc:
+            raise _mail_error(exc, "reach the sending mailbox") from None
+
     # -- the two steps, and recovery ------------------------------------------------------
 
     @staticmethod

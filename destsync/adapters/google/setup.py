@@ -94,7 +94,7 @@ def setup_form(source: GoogleFormsSource, title: str) -> tuple[bool, str]:
         execute(forms.batchUpdate(formId=source.form_id, body={"requests": requests}),
                 source.what)
         form = execute(forms.get(formId=source.form_id), source.what)
-    return bool(requests), _reference_entry(form, source.questions.get("reference", ""))
+    return bool(requests), reference_entry(form, source.questions.get("reference", ""))
 
 
 def publish_form(source: GoogleFormsSource) -> str:
@@ -121,7 +121,7 @@ def publish_form(source: GoogleFormsSource) -> str:
     return "was unpublished; published it, now accepting responses"
 
 
-def _reference_entry(form: Mapping[str, Any], title: str) -> str:
+def reference_entry(form: Mapping[str, Any], title: str) -> str:
     """Prefilled links use entry.<decimal questionId>; the API gives it in hex."""
     for item in form.get("items", []):
         if title and norm_title(item.get("title", "")) == norm_title(title):

@@ -32,6 +32,17 @@ class OutboxMailer:
         self.folder = folder
         self.sender, self.sender_name, self.reply_to = sender, sender_name, reply_to
 
+    def probe(self) -> None:
+        """The outbox folder can be written to (made if missing)."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".destsync-probe-"):
+                pass
+        except OSError as exc:
+            raise MailError(f"the outbox folder {self.folder} cannot be written to "
+                            f"({type(exc).__name__})",
+                            "fix mail.outbox or the folder's permissions") from None
+
     def path_for(self, key: str) -> Path:
         return self.folder / file_name(key)
 

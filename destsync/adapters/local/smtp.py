@@ -85,6 +85,11 @@ class SmtpMailer:
         self._conn = conn
         return conn
 
+    def probe(self) -> None:
+        """Connect, STARTTLS or SSL, EHLO and log in, then let go; nothing is sent."""
+        self._connect()
+        self.close()
+
     def close(self) -> None:
         if self._conn is not None:
             try:
