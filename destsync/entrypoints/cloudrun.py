@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from destsync.config.settings import Config
@@ -35,7 +36,7 @@ class Task:
         return f"{who}/task-{self.index}"
 
 
-def _int(env: dict[str, str] | os._Environ[str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
     text = env.get(name, "")
     if not text:
         return default
@@ -45,8 +46,8 @@ def _int(env: dict[str, str] | os._Environ[str], name: str, default: int) -> int
     return int(text)
 
 
-def current_task(env: dict[str, str] | None = None) -> Task:
-    e = os.environ if env is None else env
+def current_task(env: Mapping[str, str] | None = None) -> Task:
+    e: Mapping[str, str] = os.environ if env is None else env
     task = Task(_int(e, "CLOUD_RUN_TASK_INDEX", 0), _int(e, "CLOUD_RUN_TASK_COUNT", 1),
                 _int(e, "CLOUD_RUN_TASK_ATTEMPT", 0), e.get("CLOUD_RUN_EXECUTION", ""))
     if task.count < 1 or task.index >= task.count:

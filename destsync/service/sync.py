@@ -113,14 +113,14 @@ def run_sync(
     # A broken template stops the run here, before anything is written or sent.
     check_templates(cfg, renderer)
     held: list[AcademyPorts] = []
+    holder = holder or f"run {result.run_id}"
     try:
-        _run(cfg, ports, now, dry_run, step, holder or f"run {result.run_id}", result,
-             renderer, held)
+        _run(cfg, ports, now, dry_run, step, holder, result, renderer, held)
     finally:
         for p in held:
             assert p.lease is not None
             try:
-                p.lease.release(holder or f"run {result.run_id}")
+                p.lease.release(holder)
             except DestsyncError:
                 # Never in place of the run's own error (its hint says what was written):
                 # an unreleased lease only delays the next run until it expires.
