@@ -48,7 +48,7 @@ def test_a_stop_at_any_call_then_a_rerun_converges(remote: RemoteSchool) -> None
     failures: list[str] = []
     cases = 0
     for k in range(1, calls + 1):
-        for mode in ("dropped", "lost"):
+        for mode in ("dropped", "lost", "error"):
             cases += 1
             sc.restore(remote, saved)
             code, err = stopped_run(remote, k, mode)

@@ -96,21 +96,23 @@ class Faults:
     used: dict[str, deque[float]] = field(default_factory=dict)
     clock_offset: float = 0.0
     # A stop at API call number `stop_at` (1-based, counted from when it was set): that
-    # call is dropped unapplied ("dropped") or applied with its answer lost ("lost"), and
-    # every later call is a 503 outage, until the faults are cleared.
+    # call is dropped unapplied ("dropped"), applied with its connection dropped before
+    # any answer ("lost"), or applied and answered 500 ("error"); every later call is a
+    # 503 outage, until the faults are cleared.
     stop_at: int | None = None
     stop_mode: str = "dropped"
     stop_seen: int = 0
 
     def stop(self) -> str:
-        """"" to serve this call; "outage" (503, unapplied); "lost" (apply, no answer)."""
+        """"" to serve this call; "outage" (503, unapplied); "lost" (apply, no answer);
+        "error" (apply, answer 500)."""
         if self.stop_at is None:
             return ""
         self.stop_seen += 1
         if self.stop_seen < self.stop_at:
             return ""
-        if self.stop_seen == self.stop_at and self.stop_mode == "lost":
-            return "lost"
+        if self.stop_seen == self.stop_at and self.stop_mode in ("lost", "error"):
+            return self.stop_mode
         return "outage"
 
     def now(self) -> float:
@@ -365,8 +367,8 @@ def apply_faults(faults: Faults, body: dict[str, Any]) -> None:
         faults.after_apply.append(Fault(status, int(body.get("count", 1)), body.get("methods"),
                                         skip=int(body.get("skip", 0))))
     if "stop_at" in body:
-        if body.get("mode", "dropped") not in ("dropped", "lost"):
-            raise invalid("mode must be 'dropped' or 'lost'")
+        if body.get("mode", "dropped") not in ("dropped", "lost", "error"):
+            raise invalid("mode must be 'dropped', 'lost' or 'error'")
         faults.stop_at, faults.stop_mode = int(body["stop_at"]), body.get("mode", "dropped")
         faults.stop_seen = 0
     if "quota_per_minute" in body:

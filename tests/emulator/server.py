@@ -114,8 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 self.connection.shutdown(2)
                 return
-            if lost is not None:
-                raise ApiError(lost.status, "Internal error encountered.")
+            if lost is not None or stop == "error":
+                raise ApiError(lost.status if lost else 500, "Internal error encountered.")
             self._reply(200, out)
         except ApiError as err:
             if method_id:
@@ -260,8 +260,9 @@ class Emulator:
                                              "skip": skip})
 
     def stop_at(self, k: int, mode: str = "dropped") -> None:
-        """Stop at the k-th API call from now: "dropped" (503, not applied) or "lost"
-        (applied, the connection closed before the answer); a 503 outage follows."""
+        """Stop at the k-th API call from now: "dropped" (503, not applied), "lost"
+        (applied, the connection closed before the answer) or "error" (applied, answered
+        500); a 503 outage follows."""
         with self.state.lock:
             apply_faults(self.state.faults, {"stop_at": k, "mode": mode})
 
