@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # SDK-backed adapters are imported only when a config asks fo
     from destsync.adapters.google.forms import GoogleFormsSource
     from destsync.adapters.google.retry import RetryPolicy
     from destsync.adapters.google.sheets import GoogleSheetsTracker
+    from destsync.adapters.local.mail_files import LocalMailFiles
 
 
 class _NoRoster:
@@ -160,3 +161,12 @@ def build_mailer(cfg: Config, academy: Academy, calls: Counter[str]) -> Mailer |
         gmail.build_service(creds, policy), sender, user=mail.gmail_user,
         sender_name=mail.sender_name, reply_to=reply_to, calls=calls, policy=policy,
     )
+
+
+def mail_files(cfg: Config) -> LocalMailFiles:
+    """The files a local mailer writes (the outbox, the SMTP journal). Gmail keeps its
+    Sent folder itself: an erasure does not reach it (README, erasure)."""
+    from destsync.adapters.local.mail_files import LocalMailFiles
+
+    journal = cfg.mail.smtp.journal if cfg.mail.backend == "smtp" else None
+    return LocalMailFiles(cfg.mail.outbox, journal)

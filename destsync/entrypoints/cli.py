@@ -73,6 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
     sar.add_argument("--ref", required=True, help="the student's Ref, e.g. OAK-1001")
     sar.add_argument("--out", required=True, type=Path, help="JSON file to write")
 
+    erase = sub.add_parser("erase", help="remove one student from everywhere destsync keeps "
+                                         "data (right to erasure)")
+    erase.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+    erase.add_argument("--ref", required=True, help="the student's Ref, e.g. OAK-1001")
+    erase.add_argument("--dry-run", action="store_true",
+                       help="list what would go, by tab and count, and write nothing")
+    erase.add_argument("--now", help="date the erasure as if today were this (YYYY-MM-DD)")
+
+    restore = sub.add_parser("restore", help="bring back a row staff deleted from the Tracker")
+    restore.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+    restore.add_argument("--ref", required=True, help="the Ref on the Review item")
+
     la = sub.add_parser("la-export",
                         help="write the local authority's file of one cohort's leavers")
     la.add_argument("--config", required=True, type=Path, help="path to the TOML config")
@@ -154,6 +166,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.report(args.config, args.out, args.now)
     if args.command == "subject-access":
         return commands.subject_access(args.config, args.ref, args.out)
+    if args.command in ("erase", "restore"):
+        from destsync.entrypoints import erase_cmd
+
+        if args.command == "restore":
+            return erase_cmd.restore(args.config, args.ref)
+        return erase_cmd.erase(args.config, args.ref, args.dry_run, args.now)
     if args.command == "la-export":
         return commands.la_export(args.config, args.cohort, args.out)
     if args.command == "demo":

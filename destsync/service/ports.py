@@ -7,12 +7,13 @@ the service import only this module, never an SDK.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from destsync.config.settings import Academy
+from destsync.domain.erase_plan import TabEdit
 from destsync.domain.model import LedgerEntry, RawResponse, RosterEntry, TrackerSnapshot
 from destsync.domain.plan import OutgoingMessage, Plan
 
@@ -121,3 +122,26 @@ class AcademyPorts:
     api_calls: Counter[str] = field(default_factory=Counter)
     mailer: Mailer | None = None  # None: plan no messages for this academy
     lease: Lease | None = None  # None: no overlap guard (tests with fakes)
+
+
+class WholeTracker(Protocol):
+    """A tracker read and rewritten tab by tab, for an erasure (``domain.erase_plan``)."""
+
+    def read_grids(self) -> dict[str, list[list[str]]]:
+        """Every tab destsync keeps (Tracker, Review, Change log, Returns and the hidden
+        state tabs) as canonical strings, header row first; a missing tab is absent."""
+        ...
+
+    def rewrite(self, edits: Mapping[str, TabEdit]) -> None:
+        """Apply the edits to the grids last read, all or nothing; refuse (TrackerError,
+        nothing written) if a tab changed since."""
+        ...
+
+
+class MailFiles(Protocol):
+    """What the mailer left on disk: the outbox's .eml files, the SMTP journal."""
+
+    def forget(self, keys: set[str], identifiers: Sequence[str]) -> int:
+        """Remove the files and journal lines of ``keys``, and scrub ``identifiers`` from
+        any other file; how many files or lines changed."""
+        ...

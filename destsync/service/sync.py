@@ -15,6 +15,7 @@ from destsync.config.settings import Config
 from destsync.domain.context import PlanContext
 from destsync.domain.lease import LEASE_TTL
 from destsync.domain.plan import Plan
+from destsync.domain.tombstone import screen
 from destsync.errors import DestsyncError, MissingColumn, PartlyWritten
 from destsync.service.outreach import Staged, allocate, check_templates, stage
 from destsync.service.ports import AcademyPorts
@@ -168,11 +169,12 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
         except MissingColumn as exc:
             # Only here is the academy known; its code is what the config section shows.
             raise exc.for_academy(code) from None
-        roster = p.roster.read()
-        responses = p.responses.read(None)
+        # An erased student (tombstone) and a row staff deleted do not come back.
+        screened = screen(snap, p.roster.read(), p.responses.read(None))
         step(f"{code}: planning")
         ctx = context_for(cfg, code)
-        st = stage(cfg, p.academy, ctx, snap, roster, responses, now)
+        st = stage(cfg, p.academy, ctx, snap, screened.roster, screened.responses, now)
+        st.plan.review.extend(screened.review)
         if p.mailer is None:
             st.camp.due.clear()
         staged.append((p, st))

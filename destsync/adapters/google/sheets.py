@@ -38,6 +38,7 @@ from typing import Any
 
 from destsync.adapters.google import sheets_api as api
 from destsync.adapters.google.retry import AmbiguousWrite, RetryPolicy
+from destsync.adapters.google.sheets_erase import SheetsErase
 from destsync.adapters.google.sheets_verify import Fresh, Late, Seen, without
 from destsync.domain import layout
 from destsync.domain.layout import cell
@@ -62,7 +63,7 @@ class _Grid:
     marks: list[dict[str, Any]]
 
 
-class GoogleSheetsTracker:
+class GoogleSheetsTracker(SheetsErase):
     def __init__(
         self, sheets: api.SheetsApi, headers: Mapping[str, str], policy: RetryPolicy | None = None,
         roster_tab: str = "",

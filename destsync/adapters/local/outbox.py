@@ -54,23 +54,29 @@ class OutboxMailer:
         data = em.as_bytes()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".sending-", suffix=".tmp", dir=self.folder)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path_for(message.key))
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-            _fsync_dir(self.folder)
+            atomic_write(self.path_for(message.key), data)
         except OSError as exc:
             raise MailError(
                 f"cannot write to the outbox {self.folder} ({type(exc).__name__})",
                 "check the folder exists and is writable; unsent messages stay pending",
             ) from None
         return str(em["Message-ID"])
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """``path`` holds ``data`` whole, or keeps what it held: a crash leaves at most a
+    ``.sending-*.tmp`` file, which the next run removes (``mail_files``)."""
+    fd, tmp = tempfile.mkstemp(prefix=".sending-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(folder: Path) -> None:

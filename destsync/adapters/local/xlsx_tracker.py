@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from destsync.adapters.local import xlsx_layout as L
 from destsync.domain import layout
+from destsync.domain.erase_plan import TabEdit
 from destsync.domain.model import (
     COLUMN_BY_KEY,
     LedgerEntry,
@@ -140,6 +141,25 @@ class XlsxTracker:
             }
         finally:
             wb.close()
+
+    def read_grids(self) -> dict[str, list[list[str]]]:
+        """Every tab as a grid (an erasure); the write that follows checks the file."""
+        from destsync.adapters.local.xlsx_erase import grids
+
+        self._stamp = self._file_stamp()
+        self._saved = None
+        wb = self._load(read_only=True)
+        try:
+            return grids(wb)
+        finally:
+            wb.close()
+
+    def rewrite(self, edits: Mapping[str, TabEdit]) -> None:
+        from destsync.adapters.local.xlsx_erase import apply_edits
+
+        wb = self._open_for_write()
+        apply_edits(wb, edits)
+        self._save(wb)
 
     # -- writing ------------------------------------------------------------------------
     def apply(self, plan: Plan, run_id: str) -> None:

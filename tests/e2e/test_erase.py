@@ -1,0 +1,146 @@
+"""`destsync erase`: one student gone from every tab, hidden or not, from the outbox and
+from every file destsync wrote; the next sync does not bring them back; a new answer
+after the erasure is a new start. On the workbook here, on the emulator below."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.e2e.emulated import (  # noqa: F401 (fixtures)
+    RemoteSchool,
+    emulator_fixture,
+    remote_fixture,
+)
+from tests.e2e.test_privacy_audit import Audit, answer, first_run, mail_text
+
+REF, NAME, DOB = "OAK-1077", "Priya Ashdown", "06/02/2009"
+SECRETS = ("priya ashdown", "priya.a.1077@example.org", "priya.staff.1077@example.org",
+           "2009-02-06", "06/02/2009", "oak-1077")
+PHONES = ("7700900177",)
+
+
+@pytest.fixture
+def audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Audit:
+    return Audit(tmp_path, capsys)
+
+
+def found(texts: dict[str, str]) -> list[tuple[str, str]]:
+    """(place, secret) for each secret found, phone numbers by their digits."""
+    hits = []
+    for place, text in texts.items():
+        low = text.casefold()
+        digits = re.sub(r"\D", "", low)
+        hits += [(place, s) for s in SECRETS if s in low]
+        hits += [(place, p) for p in PHONES if p in digits]
+    return hits
+
+
+def everything(a: Audit) -> dict[str, str]:
+    """Every tab's cells, every mail's decoded text, every other file destsync wrote."""
+    texts = {f"tab {t}": v for t, v in a.tab_text().items()}
+    for i, m in enumerate(a.mails()):
+        texts[f"mail {i}"] = mail_text(m)
+    out = a.tmp / "output"
+    for p in out.rglob("*"):
+        if p.is_file() and p.suffix not in (".xlsx", ".eml"):
+            texts[str(p)] = p.read_bytes().decode("utf-8", "replace")
+        if p.is_file():
+            texts[f"name {p.name}"] = p.name
+    return texts
+
+
+def subject_with_history(a: Audit) -> None:
+    """A leaver with answers, a staff edit in conflict, Review and log rows and an email."""
+    first_run(a)
+    a.add("2026/05/10 10:00:00 AM GMT", **answer(REF, NAME, DOB, "priya.a.1077@example.org",
+                                                 "07700 900177", "Yes"))
+    a.sync("2026-05-11")
+    wb = openpyxl.load_workbook(a.tracker)
+    ws = wb["Tracker"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == REF)
+    row[headers.index("Personal email")].value = "priya.staff.1077@example.org"
+    wb.save(a.tracker)
+    a.add("2026/05/12 10:00:00 AM GMT", **answer(REF, NAME, DOB, "priya.a.1077@example.org",
+                                                 "07700 900177", "Yes", course="A levels"))
+    # An unreadable answer without the Ref: matched by nothing, quoted on Review.
+    a.add("2026/05/13 10:00:00 AM GMT", **answer("", NAME, "31/02/2009",
+                                                 "priya.a.1077@example.org", "", "Yes"))
+    a.sync("2026-05-13")
+    a.sync("2026-09-01")  # the autumn check goes out
+
+
+def test_erase_leaves_nothing_and_the_next_sync_does_not_bring_them_back(audit: Audit) -> None:
+    subject_with_history(audit)
+    before = found(everything(audit))
+    assert {p for p, _ in before} >= {"tab Tracker", "tab _destsync_base", "tab Change log"}
+    assert any(p.startswith("mail") for p, _ in before), "the autumn check was sent to them"
+    code, out, err = audit.cli("erase", "--config", str(audit.config), "--ref", REF,
+                               "--dry-run")
+    assert code == 0, err
+    assert "nothing written" in out and "Tracker: 1 row" in out
+    assert found({"out": out + err}) == [("out", "oak-1077")]  # the Ref they asked about
+    assert found(everything(audit)) == before  # a dry run changes nothing
+
+    code, out, err = audit.cli("erase", "--config", str(audit.config), "--ref", REF)
+    assert code == 0, err
+    assert found({"out": out.replace(REF, "") + err}) == []
+    assert found(everything(audit)) == []
+    log = audit.tab_text("Change log")["Change log"]
+    assert "erased on request (tombstone " in log  # the audit entry, with no Ref
+    assert "Grace" in audit.tab_text("Tracker")["Tracker"]  # others untouched
+
+    audit.sync("2026-09-02")
+    audit.sync("2026-10-01")
+    assert found(everything(audit)) == []
+
+    code, _, err = audit.cli("erase", "--config", str(audit.config), "--ref", REF)
+    assert code == 2 and "already erased" in err
+
+    # A new answer after the erasure is a new start: the row comes back with only it.
+    audit.add("2026/10/05 10:00:00 AM GMT", **answer(REF, NAME, DOB, "priya.new@example.org",
+                                                     "", "Yes"))
+    audit.sync("2026-10-06")
+    tracker = audit.tab_text("Tracker")["Tracker"]
+    assert "priya.new@example.org" in tracker
+    assert "priya.a.1077" not in tracker and "A levels" not in tracker
+
+
+def test_an_unknown_ref_is_one_line_and_writes_nothing(audit: Audit) -> None:
+    first_run(audit)
+    stamp = audit.tracker.stat().st_mtime_ns
+    code, _, err = audit.cli("erase", "--config", str(audit.config), "--ref", "OAK-9999")
+    assert code == 2 and err.startswith("error: ") and "OAK-9999" in err
+    assert len(err.strip().splitlines()) == 2
+    assert audit.tracker.stat().st_mtime_ns == stamp
+
+
+@pytest.mark.slow
+def test_erase_on_the_google_backend(remote: RemoteSchool) -> None:
+    remote.setup()
+    remote.submit_csv_responses()
+    remote.sync()
+    ref = next(r["Ref"] for r in remote.tab("_destsync_responses") if r["Outcome"] == "tracker")
+    row = remote.tracker()[ref]
+    secrets = [row["Personal email"], row["Forename"] + " " + row["Surname"],
+               row["Date of birth"], ref]
+    assert secrets[0]
+
+    def anywhere() -> list[str]:
+        hits = []
+        for title in ("Tracker", "Review", "Change log", "Returns", "_destsync_base",
+                      "_destsync_responses", "_destsync_ledger", "_destsync_meta"):
+            text = "\n".join(" ".join(r.values()) for r in remote.tab(title))
+            hits += [f"{title}: {s}" for s in secrets if s and s in text]
+        return hits
+
+    assert anywhere()
+    code, _, err = remote.cli("erase", "--config", str(remote.config), "--ref", ref)
+    assert code == 0, err
+    assert anywhere() == []
+    remote.sync("2026-11-03")
+    assert anywhere() == [] and ref not in remote.tracker()
