@@ -73,20 +73,21 @@ class Who:
 
     def __init__(self, texts: Sequence[str], phones: Sequence[str]) -> None:
         self.texts = sorted({t.strip().casefold() for t in texts if len(t.strip()) >= 5})
-        self.phones = sorted({d for p in phones if len(d := _digits(p)) >= 9})
+        self.phones = sorted({d for p in phones if len(d := phone_digits(p)) >= 9})
 
     def mentioned(self, value: str) -> bool:
         low = value.casefold()
         if any(t in low for t in self.texts):
             return True
-        digits = _digits(value)
+        digits = phone_digits(value)
         return any(p in digits for p in self.phones) if digits else False
 
     def all(self) -> tuple[str, ...]:
         return (*self.texts, *self.phones)
 
 
-def _digits(text: str) -> str:
+def phone_digits(text: str) -> str:
+    """A phone number's digits without its leading 0 or 44: one form for every spelling."""
     d = "".join(ch for ch in text if ch.isdigit())
     return d[2:] if d.startswith("44") and len(d) == 12 else d.lstrip("0")
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from destsync.domain.answers import CONTACT_KEYS, ParsedResponse, parse_response
 from destsync.domain.context import PlanContext
+from destsync.domain.masking import mask_email
 from destsync.domain.matching import Matcher
 from destsync.domain.model import RawResponse, ResponseRecord, RosterEntry, TrackerSnapshot
 from destsync.domain.normalize import clean_text
@@ -179,6 +180,7 @@ class _Placer:
                 "",
                 near,
                 tracker_value="; ".join(self._who_in_tracker(r) for r in m.near),
+                masked=True,
                 action=(
                     f"Looks like {near} (same date of birth, similar name). If it is the "
                     "same student, copy the answers onto that row; if not, add the student "
@@ -321,6 +323,7 @@ class _Placer:
         action: str,
         field_name: str = "",
         tracker_value: str = "",
+        masked: bool = False,
     ) -> None:
         rid = p.raw.response_id
         key = f"{kind}|{rid}|{p.raw.submitted.isoformat()}|{field_name}"
@@ -329,7 +332,7 @@ class _Placer:
         # opening the form's responses.
         form_value = (
             clean_text(p.raw.answers.get(field_name, ""), 300) if field_name
-            else "" if ref else _who_answered(p)
+            else "" if ref else _who_answered(p, masked)
         )
         self._add_review(
             ReviewItem(
@@ -351,13 +354,14 @@ class _Placer:
             self.out.review.append(item)
 
 
-def _who_answered(p: ParsedResponse) -> str:
+def _who_answered(p: ParsedResponse, masked: bool = False) -> str:
     """Who sent a response, as the form gave it (already cleaned). The email is left out
-    when the student said no to contact: it must not be kept."""
+    when the student said no to contact: it must not be kept. ``masked``: a row that sits
+    beside other students' names (a possible match) shows it masked, as history does."""
     parts = [" ".join(x for x in (p.forename, p.surname) if x) or "(no name)"]
     parts.append(f"born {p.dob}" if p.dob else "no date of birth")
     if p.leaving_year:
         parts.append(f"left {p.leaving_year}")
     if p.email and p.consent is True:  # an unclear answer is not consent
-        parts.append(p.email)
+        parts.append(mask_email(p.email) if masked else p.email)
     return ", ".join(parts)

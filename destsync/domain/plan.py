@@ -88,6 +88,9 @@ class Plan:
     deferred: list[OutgoingMessage] = field(default_factory=list)
     ledger: list[LedgerEntry] = field(default_factory=list)
     responses_read: int = 0
+    # Refs whose contact details must be gone after this run (withdrawal, refusal or the
+    # end of retention): the copies outside the row follow (``domain.withdrawal``).
+    erased: set[str] = field(default_factory=set)
 
     @property
     def conflicts(self) -> list[ReviewItem]:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from destsync.domain.answers import CONTACT_KEYS
 from destsync.domain.campaigns import Audience, CampaignPlan, plan_campaigns
+from destsync.domain.consent import withdrawn
 from destsync.domain.contact_plan import Campaign
 from destsync.domain.context import PlanContext
 from destsync.domain.erasure import erase_rows, erased_keys, replace_contacts, retention_over
@@ -102,7 +103,8 @@ def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger
     plan = merger.plan
     expired: set[str] = set()
     for ref in list(p.known_rows) + list(p.new_refs):
-        if p.current(ref, "contact_status") == "Consent withdrawn":
+        if withdrawn(_effective(snap, p, ref, "contact_status"),
+                     _effective(snap, p, ref, "consent")):
             p.erase.add(ref)
         if retention_over(p.leaving_year(ref), ctx.calendar, ctx.retention_grace_days, today):
             expired.add(ref)
@@ -126,9 +128,19 @@ def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger
         for col, (ours, source) in wanted.items():
             if col not in erased:
                 merger.cell(ref, row.get(col, ""), col, ours, source)
+    plan.erased = p.erase | expired
     erase_rows(sorted((p.erase | expired) - set(p.new_refs)), expired, p.erase,
                p.known_rows, snap.base, plan)
     return expired
+
+
+def _effective(snap: TrackerSnapshot, p: Placement, ref: str, col: str) -> str:
+    """A cell's value after the merge: a person's edit stands (the tracker differs from
+    what destsync last wrote), otherwise this run's word on it."""
+    theirs = p.known_rows.get(ref, {}).get(col, "")
+    if ref in p.known_rows and theirs != snap.base.get((ref, col), ""):
+        return theirs
+    return p.current(ref, col)
 
 
 def _merge_extra(p: Placement, merger: Merger, expired: set[str],

@@ -66,7 +66,8 @@ def build(cfg: Config, academy: Academy) -> AcademyPorts:
 
         roster = CsvRoster(academy.roster_path, academy.roster_columns, academy.code)
     mailer = build_mailer(cfg, academy, calls)
-    return AcademyPorts(academy, responses, tracker, roster, calls, mailer, lease)
+    return AcademyPorts(academy, responses, tracker, roster, calls, mailer, lease,
+                        mail_files(cfg))
 
 
 def retry_policy(cfg: Config) -> RetryPolicy:

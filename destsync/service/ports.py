@@ -122,6 +122,7 @@ class AcademyPorts:
     api_calls: Counter[str] = field(default_factory=Counter)
     mailer: Mailer | None = None  # None: plan no messages for this academy
     lease: Lease | None = None  # None: no overlap guard (tests with fakes)
+    mail_files: MailFiles | None = None  # None: no files on disk to follow a withdrawal
 
 
 class WholeTracker(Protocol):
@@ -144,4 +145,13 @@ class MailFiles(Protocol):
     def forget(self, keys: set[str], identifiers: Sequence[str]) -> int:
         """Remove the files and journal lines of ``keys``, and scrub ``identifiers`` from
         any other file; how many files or lines changed."""
+        ...
+
+    def scrub_recipients(self, refs: set[str]) -> int:
+        """Take the addresses out of the messages written to ``refs`` (a withdrawal, the
+        end of retention); how many files changed."""
+        ...
+
+    def remove_leftovers(self) -> int:
+        """Temporary files a stopped run left behind; how many went."""
         ...

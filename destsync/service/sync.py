@@ -21,6 +21,7 @@ from destsync.service.outreach import Staged, allocate, check_templates, stage
 from destsync.service.ports import AcademyPorts
 from destsync.service.render import Renderer
 from destsync.service.sending import SendReport, send_all, stale_entries
+from destsync.service.withdrawal import follow_erasures, remove_leftovers
 
 log = logging.getLogger("destsync.sync")
 
@@ -163,6 +164,8 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
         code = p.academy.code
         if not dry_run and not _take(p, holder, result, held):
             continue
+        if not dry_run:
+            remove_leftovers(p)
         step(f"{code}: reading")
         try:
             snap = p.tracker.read()
@@ -201,6 +204,8 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
                     if callable(close):
                         close()
                 result.add_sends(code, report)
+            if not dry_run:
+                follow_erasures(p, plan, st.snap.meta)
         except DestsyncError as exc:
             rest = [q.academy.code for q, _ in staged[i:] if q.academy.code not in written]
             if not written or (written == [code] and not rest):

@@ -129,7 +129,8 @@ def test_a_near_match_goes_to_review_and_is_never_merged() -> None:
     assert plan.new_rows == [] and plan.changes == []
     assert t.snap.responses["r1"].outcome == "review"
     # Staff can compare the two without opening the form: who answered, and who it may be.
-    assert item.form_value == f"{s.forename} Ashdowne, born {s.dob}, left 2026, other@example.org"
+    # The email masked: the row sits beside another student's name (issue 14).
+    assert item.form_value == f"{s.forename} Ashdowne, born {s.dob}, left 2026, o***@e***.org"
     assert item.tracker_value == f"{s.ref}: {s.forename} Ashdown, born {s.dob}"
 
 

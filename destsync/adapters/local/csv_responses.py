@@ -125,7 +125,8 @@ class CsvResponseSource:
                 submitted = parse_timestamp(row[0], self.tz)
             except ValueError:
                 raise InputError(
-                    f"{self.path} line {line_no}: timestamp {row[0][:40]!r} is not a date and time",
+                    # Not the cell itself: an edited cell can hold anything, a name too.
+                    f"{self.path} line {line_no}: the timestamp is not a date and time",
                     "export the file again from Forms without editing the Timestamp column",
                 ) from None
             answers = {key: row[i] for key, i in columns.items()}

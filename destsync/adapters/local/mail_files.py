@@ -11,15 +11,32 @@ from __future__ import annotations
 import contextlib
 import email
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
 from destsync.adapters.local.outbox import atomic_write
+from destsync.domain.campaigns import parse_key
 from destsync.domain.scrub import mentions, scrub
 from destsync.errors import MailError
 
 LEFTOVERS = (".sending-*.tmp", ".destsync-probe-*")
+# A temporary file this old belongs to no live run (a message is written in milliseconds,
+# a workbook in seconds), whichever academy's run is going on beside it.
+STALE_AFTER = timedelta(minutes=15)
+
+
+def remove_stale(folder: Path, globs: Sequence[str]) -> int:
+    cutoff = (datetime.now(UTC) - STALE_AFTER).timestamp()
+    n = 0
+    for glob in globs:
+        for f in folder.glob(glob):
+            with contextlib.suppress(FileNotFoundError):
+                if f.stat().st_mtime < cutoff:
+                    f.unlink()
+                    n += 1
+    return n
 
 
 class LocalMailFiles:
@@ -38,12 +55,27 @@ class LocalMailFiles:
         """Temporary files a stopped run left in the outbox (a message half-written)."""
         if self.outbox is None or not self.outbox.is_dir():
             return 0
+        return remove_stale(self.outbox, LEFTOVERS)
+
+    def scrub_recipients(self, refs: set[str]) -> int:
+        if self.outbox is None or not self.outbox.is_dir() or not refs:
+            return 0
         n = 0
-        for glob in LEFTOVERS:
-            for f in self.outbox.glob(glob):
-                with contextlib.suppress(FileNotFoundError):
-                    f.unlink()
+        try:
+            for f in sorted(self.outbox.glob("*.eml")):
+                msg = email.message_from_bytes(f.read_bytes(), policy=policy.default)
+                assert isinstance(msg, EmailMessage)
+                key = str(msg.get("X-Destsync-Key", ""))
+                if key.count("/") < 3 or parse_key(key)[2] not in refs:
+                    continue
+                to = [a.addr_spec for a in getattr(msg["To"], "addresses", ())]
+                if to and _rewrite(msg, to):
+                    atomic_write(f, msg.as_bytes())
                     n += 1
+        except OSError as exc:
+            raise MailError(f"cannot rewrite the outbox ({type(exc).__name__})",
+                            "check the outbox folder is writable; the next run tries again"
+                            ) from None
         return n
 
     def _emls(self, keys: set[str], identifiers: Sequence[str]) -> int:

@@ -154,6 +154,13 @@ class XlsxTracker:
         finally:
             wb.close()
 
+    def remove_leftovers(self) -> int:
+        """The temporary copies a run stopped during its save left beside the workbook:
+        each is a full copy of the tracker, personal data included."""
+        from destsync.adapters.local.mail_files import remove_stale
+
+        return remove_stale(self.path.parent, (".destsync-*.xlsx",))
+
     def rewrite(self, edits: Mapping[str, TabEdit]) -> None:
         from destsync.adapters.local.xlsx_erase import apply_edits
 
