@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 
 from destsync.domain import vocab
 from destsync.domain.calendar import AcademicCalendar, results_day
+from destsync.domain.consent import version_in
 from destsync.domain.contact_plan import Campaign
 from destsync.domain.model import LedgerEntry, RosterEntry
 
@@ -122,6 +123,13 @@ class Audience:
     rows: Mapping[str, Mapping[str, str]]  # the tracker after this run's changes
     roster: Sequence[RosterEntry]
     ledger: Mapping[str, LedgerEntry]
+    # Consent wordings on record (``domain.consent``); None: not checked. A "Yes" whose
+    # evidence names a wording destsync has no record of is not consent to contact.
+    versions: frozenset[str] | None = None
+
+    def known_wording(self, row: Mapping[str, str]) -> bool:
+        v = version_in(row.get("consent_evidence", ""))
+        return self.versions is None or not v or v in self.versions
 
 
 def plan_campaigns(campaigns: Iterable[Campaign], aud: Audience, now: datetime) -> CampaignPlan:
@@ -193,7 +201,8 @@ def _people(c: Campaign, aud: Audience, today: date) -> Iterable[_Person]:
             refusing = row.get("consent", "") in REFUSING or status in NO_CONTACT
             yield _Person(
                 ref, str(year), (email,) if email else (), start, end,
-                row.get("consent", "") == "Yes" and not refusing and bool(email), refusing,
+                row.get("consent", "") == "Yes" and aud.known_wording(row) and not refusing
+                and bool(email), refusing,
                 _responded(row, groups, group, since), group,
                 bool(row.get("phone", "").strip()),
                 row.get(f"{group}_nccis", "") in NOT_KNOWN_CODES,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from destsync.domain.calendar import AcademicCalendar, Checkpoint
+from destsync.domain.consent import version_of
 
 
 @dataclass(frozen=True)
@@ -17,3 +18,9 @@ class PlanContext:
     freeze_late_days: int = 14
     retention_grace_days: int = 180
     timezone: str = "Europe/London"  # the school's: dates of submissions are its dates
+    consent_wording: str = ""  # the consent question's text, as the form asks it
+
+    @property
+    def consent_version(self) -> str:
+        """The live wording's version (``domain.consent``); "" when none is configured."""
+        return version_of(self.consent_wording) if self.consent_wording.strip() else ""

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from destsync.domain.answers import CONTACT_KEYS, ParsedResponse, parse_response
+from destsync.domain.consent import evidence, version_for
 from destsync.domain.context import PlanContext
 from destsync.domain.masking import mask_email
 from destsync.domain.matching import Matcher
@@ -262,7 +263,10 @@ class _Placer:
         if p.consent is not None:
             self.out.want(ref, "consent", "Yes" if p.consent else "No", rid)
             self.out.want(ref, "consent_date", self._local_date(p).isoformat(), rid)
-            self.out.want(ref, "consent_evidence", f"Form A response {rid} ({p.raw.source})", rid)
+            prior = self.snap.base.get((ref, "consent_evidence"), "")
+            self.out.want(ref, "consent_evidence", evidence(
+                p.consent, "Form A", version_for(prior, rid, self.ctx.consent_version),
+                f"Form A response {rid}, {p.raw.source}"), rid)
             self._consent[ref] = p.consent
         # A response that skips the consent question inherits the student's last answer
         # in time order, or a "Yes" that staff recorded (e.g. from a paper form). Never a

@@ -91,6 +91,7 @@ class Plan:
     # Refs whose contact details must be gone after this run (withdrawal, refusal or the
     # end of retention): the copies outside the row follow (``domain.withdrawal``).
     erased: set[str] = field(default_factory=set)
+    meta: dict[str, str] = field(default_factory=dict)  # _destsync_meta keys to set
 
     @property
     def conflicts(self) -> list[ReviewItem]:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from destsync.domain.answers import CONTACT_KEYS
 from destsync.domain.campaigns import Audience, CampaignPlan, plan_campaigns
-from destsync.domain.consent import withdrawn
+from destsync.domain.consent import known_versions, new_wording, withdrawn
 from destsync.domain.contact_plan import Campaign
 from destsync.domain.context import PlanContext
 from destsync.domain.erasure import erase_rows, erased_keys, replace_contacts, retention_over
@@ -84,8 +84,9 @@ def plan_academy(
     rows = after_rows(snap, plan)
     camp = CampaignPlan()
     if contact is not None:
+        versions = frozenset(known_versions(snap.meta) | {ctx.consent_version}) - {""}
         audience = Audience(ctx.academy_code, contact.staff, ctx.calendar, rows, roster,
-                            snap.ledger)
+                            snap.ledger, versions)
         camp = plan_campaigns(contact.campaigns, audience, now)
         wants = [(o.ref, col, value, f"campaign {o.campaign}")
                  for o in camp.outcomes for col, value in o.cells().items()]
@@ -93,6 +94,7 @@ def plan_academy(
             _merge_extra(placement, merger, expired, wants)
             rows = after_rows(snap, plan)
     plan.freezes = freezes_due(snap, rows, ctx, today)
+    plan.meta.update(new_wording(snap.meta, ctx.consent_wording))
     return AcademyPlan(plan, rows, camp)
 
 

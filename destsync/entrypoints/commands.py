@@ -201,11 +201,14 @@ def setup(config: Path) -> int:
 
 def check(config: Path) -> int:
     cfg = load_config(config)
+    from destsync.domain.consent import live_line
+
     for p in _ports(cfg):
-        p.tracker.read()
+        snap = p.tracker.read()
         n_roster = len(p.roster.read())
         n_resp = len(p.responses.read(None))
         print(f"{p.academy.code}: config ok; {n_roster} on roster; {n_resp} responses readable")
+        print(f"  {live_line(cfg.questions.get('consent', ''), snap.meta)}")
         for w in _warnings([p]):
             print(f"  warning: {w}")
     from destsync.service.outreach import check_templates

@@ -21,7 +21,7 @@ from destsync.service.outreach import Staged, allocate, check_templates, stage
 from destsync.service.ports import AcademyPorts
 from destsync.service.render import Renderer
 from destsync.service.sending import SendReport, send_all, stale_entries
-from destsync.service.withdrawal import follow_erasures, remove_leftovers
+from destsync.service.withdrawal import follow_up, remove_leftovers
 
 log = logging.getLogger("destsync.sync")
 
@@ -97,7 +97,8 @@ def partly_written(exc: DestsyncError, written: list[str], rest: list[str]) -> P
 
 def context_for(cfg: Config, code: str) -> PlanContext:
     return PlanContext(code, cfg.calendar, cfg.checkpoints, cfg.freeze_late_days,
-                       cfg.retention_grace_days, cfg.timezone)
+                       cfg.retention_grace_days, cfg.timezone,
+                       cfg.questions.get("consent", ""))
 
 
 def run_sync(
@@ -205,7 +206,7 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
                         close()
                 result.add_sends(code, report)
             if not dry_run:
-                follow_erasures(p, plan, st.snap.meta)
+                follow_up(p, plan, st.snap.meta)
         except DestsyncError as exc:
             rest = [q.academy.code for q, _ in staged[i:] if q.academy.code not in written]
             if not written or (written == [code] and not rest):

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import cast
 
 from destsync.domain import layout
-from destsync.domain.erase_plan import TabEdit
 from destsync.domain.plan import Plan
 from destsync.domain.withdrawal import DIGEST_KEY, digest, meta_set, review_masks
 from destsync.service.ports import AcademyPorts, WholeTracker
@@ -30,17 +29,19 @@ def remove_leftovers(p: AcademyPorts) -> None:
                  extra={"academy": p.academy.code})
 
 
-def follow_erasures(p: AcademyPorts, plan: Plan, meta: dict[str, str]) -> None:
+def follow_up(p: AcademyPorts, plan: Plan, meta: dict[str, str]) -> None:
+    """The rewrite a run's plan cannot express, made only when the set of erased Refs
+    differs from last time: the copies of their contact details outside the row."""
     now = digest(plan.erased)
     if meta.get(DIGEST_KEY, digest(())) == now:
-        return  # the same Refs as last time: their copies were seen to then
+        return
     if not (hasattr(p.tracker, "read_grids") and hasattr(p.tracker, "rewrite")):
         return
     whole = cast(WholeTracker, p.tracker)
     if p.mail_files is not None:
         p.mail_files.scrub_recipients(plan.erased)
     grids = whole.read_grids()
-    edits: dict[str, TabEdit] = {
+    edits = {
         layout.REVIEW: review_masks(grids.get(layout.REVIEW, []), plan.erased,
                                     p.academy.headers),
         "_destsync_meta": meta_set(grids.get("_destsync_meta", []), DIGEST_KEY, now),
