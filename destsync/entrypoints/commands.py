@@ -109,9 +109,15 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
         # One line: Cloud Logging makes it one entry whose fields can be queried.
         print(json.dumps({**_summary(result, ports), "warnings": warnings}, sort_keys=True))
     elif dry_run:
+        from destsync.domain.retention_plan import upcoming
+
+        by_code = {p.academy.code: p for p in ports}
         for code, plan in result.plans.items():
             print(f"[{code}] dry run: nothing written")
             print(plan.to_text())
+            rows = by_code[code].tracker.read().rows
+            for line in upcoming(rows, cfg.calendar, cfg.retention_grace_days, now.date()):
+                print(line)
     else:
         _print_summary(result, cfg, _summary(result, ports))
     if not as_json:

@@ -18,7 +18,7 @@ from functools import partial
 from destsync.domain.erase_plan import ErasePlan, Grid, TabEdit, find_ref_row, holds, plan_erase
 from destsync.domain.lease import LEASE_TTL
 from destsync.domain.tombstone import SALT_KEY, TOMBSTONE_PREFIX, hashed
-from destsync.errors import InputError, TrackerError
+from destsync.errors import DestsyncError, InputError, TrackerError
 from destsync.service.ports import AcademyPorts, MailFiles, WholeTracker
 
 log = logging.getLogger("destsync.erase")
@@ -76,7 +76,14 @@ def erase_student(ports: Sequence[AcademyPorts], ref: str, now: datetime, dry_ru
 def _apply(done: Erased, whole: WholeTracker, files: MailFiles | None) -> None:
     if files is not None:
         done.files_changed = files.forget(done.plan.ledger_keys, done.plan.identifiers)
-    whole.rewrite(done.plan.edits)
+    try:
+        whole.rewrite(done.plan.edits)
+    except DestsyncError as exc:
+        if done.files_changed:  # the hint's "nothing was written" is true of the tracker
+            exc.hint = exc.hint.replace(
+                "nothing was written", "the tracker was not changed (its mail files were "
+                "already cleaned)") + "; then run erase again to finish"
+        raise
 
 
 def _with_lease(p: AcademyPorts, run_id: str, work: Callable[[], None]) -> None:

@@ -86,7 +86,9 @@ def test_three_years_of_weekly_syncs_send_exactly_what_the_rules_call_for(
     for key, msg in sent.items():
         c, _, ref, _ = parse_key(key)
         if c in ("annual_survey", "autumn_check"):
-            assert str(msg["To"]) == str(rows[ref]["Personal email"])
+            # Once the cohort's retention is over the message stays, its address does not.
+            assert msg["To"] is None or str(msg["To"]) == str(rows[ref]["Personal email"])
+    assert any(m["To"] is not None for m in sent.values())
     # Three attempts a year for each consenting alumnus in years 1 to 3, and no fourth.
     for ref in consenting:
         if ref in (answers, withdraws):

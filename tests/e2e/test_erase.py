@@ -119,6 +119,21 @@ def test_an_unknown_ref_is_one_line_and_writes_nothing(audit: Audit) -> None:
     assert audit.tracker.stat().st_mtime_ns == stamp
 
 
+def test_a_refused_write_is_one_line_and_a_second_erase_finishes(audit: Audit) -> None:
+    subject_with_history(audit)
+    lock = audit.tracker.with_name(f"~${audit.tracker.name}")  # open in Excel
+    lock.write_text("", encoding="utf-8")
+    stamp = audit.tracker.stat().st_mtime_ns
+    code, _, err = audit.cli("erase", "--config", str(audit.config), "--ref", REF)
+    assert code == 2 and len(err.strip().splitlines()) == 2, err
+    assert "run erase again to finish" in err and found({"err": err}) == []
+    assert audit.tracker.stat().st_mtime_ns == stamp
+    lock.unlink()
+    code, _, err = audit.cli("erase", "--config", str(audit.config), "--ref", REF)
+    assert code == 0, err
+    assert found(everything(audit)) == []
+
+
 @pytest.mark.slow
 def test_erase_on_the_google_backend(remote: RemoteSchool) -> None:
     remote.setup()

@@ -85,3 +85,17 @@ def test_a_stopped_runs_temporary_files_go_at_the_next_run(audit: Audit) -> None
     audit.sync("2026-05-06")
     assert [f.exists() for f in old] == [False, False]
     assert fresh.exists()
+
+
+def test_a_dry_run_lists_the_next_retention_purges_and_when(audit: Audit) -> None:
+    consenting(audit)
+    code, out, err = audit.cli("sync", "--config", str(audit.config), "--now", "2026-09-02",
+                               "--dry-run")
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if "retention: leavers of 2026" in x)
+    # The cohort's year-3 check ends 31 March 2030; 180 days' grace; gone the day after.
+    assert "erased on 2030-09-28" in line and "OAK-1077" in line
+    assert "priya.a.1077" not in out and "900177" not in out
+    code, out, _ = audit.cli("sync", "--config", str(audit.config), "--now", "2030-10-01",
+                             "--dry-run")
+    assert "retention: leavers of 2026" in out and "at the next sync" in out

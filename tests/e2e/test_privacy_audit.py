@@ -481,15 +481,20 @@ def test_every_command_in_json_log_mode_carries_no_personal_data(
         ["report", "--config", cfg, "--out", str(tmp_path / "report")],
         ["subject-access", "--config", cfg, "--ref", "OAK-1001",
          "--out", str(tmp_path / "sar.json")],
+        ["erase", "--config", cfg, "--ref", "OAK-1002", "--dry-run"],
+        ["--debug", "erase", "--config", cfg, "--ref", "OAK-1002"],
         ["sync", "--config", str(tmp_path / "missing.toml")],
         ["sync", "--config", cfg, "--now", "not a date"],
+        ["erase", "--config", cfg, "--ref", "OAK-1002"],  # already erased
+        ["--debug", "erase", "--config", cfg, "--ref", "OAK-9999"],
+        ["restore", "--config", cfg, "--ref", "OAK-1003"],  # its row was never deleted
     ]
     codes = [main(args) for args in runs]
-    assert codes[:7] == [0] * 7 and codes[7:] == [2, 2]
+    assert codes[:9] == [0] * 9 and codes[9:] == [2] * 5
     out, err = capsys.readouterr()
     leaks = [x for x in _personal_data() if x in out + err]
     assert leaks == []
     records = [json.loads(line) for line in out.splitlines() if line.startswith('{"')]
     errors = [r for r in records if r.get("severity") == "ERROR"]
-    assert len(errors) == 2 and all("hint" in r["message"] for r in errors)
+    assert len(errors) == 5 and all("hint" in r["message"] for r in errors)
     assert (tmp_path / "sar.json").exists()
