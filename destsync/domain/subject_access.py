@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from destsync.domain import layout
+from destsync.domain.consent import WORDING_PREFIX, state_of, version_in
 from destsync.domain.model import RawResponse, TrackerSnapshot, header_of
+from destsync.domain.tombstone import TOMBSTONE_PREFIX, Tombstones, hashed
 
 VISIBLE = (layout.REVIEW, layout.LOG, layout.RETURNS)
 
@@ -59,6 +61,8 @@ def collect(
             for e in sorted(snap.ledger.values(), key=lambda e: (e.at, e.key))
             if e.ref == ref
         ],
+        "consent": consent_record(row, snap.meta),
+        "tombstone": tombstone_record(ref, snap.meta),
         "notes": [
             "Contact details in the Change log and on the Review tab are kept masked.",
             "A response that could not be matched to this student is on the Review tab "
@@ -71,3 +75,43 @@ def count(record: Mapping[str, Any]) -> int:
     """How many items the record holds, for a summary line that names no one."""
     lists = ("form_a_responses", "review_items", "change_log", "frozen_returns", "emails")
     return 1 + sum(len(record[k]) for k in lists)
+
+
+def consent_record(row: Mapping[str, str], meta: Mapping[str, str]) -> dict[str, str]:
+    """The consent on record as evidence: state, date, how, and the words agreed to."""
+    evidence = row.get("consent_evidence", "")
+    version = version_in(evidence)
+    return {
+        "state": state_of(row.get("consent", "")),
+        "date": row.get("consent_date", ""),
+        "evidence": evidence,
+        "wording_version": version,
+        "wording": meta.get(WORDING_PREFIX + version, "") if version else "",
+    }
+
+
+def tombstone_record(ref: str, meta: Mapping[str, str]) -> dict[str, str] | None:
+    """An earlier erasure of this Ref, if any: its date and what the tombstone holds."""
+    tombs = Tombstones.from_meta(dict(meta))
+    if not tombs.erased(ref):
+        return None
+    value = meta.get(TOMBSTONE_PREFIX + hashed(tombs.salt, ref), "")
+    day, _, hashes = value.partition("|")
+    return {
+        "erased_on": day,
+        "holds": "a salted hash of the Ref and of "
+                 f"{len([h for h in hashes.split(',') if h])} response ids, nothing else",
+    }
+
+
+def collect_erased(ref: str, academy: str, meta: Mapping[str, str],
+                   generated_at: str) -> dict[str, Any] | None:
+    """The whole record for a Ref that was erased and has not come back: the tombstone."""
+    tomb = tombstone_record(ref, meta)
+    if tomb is None:
+        return None
+    return {"subject": ref, "academy": academy, "generated_at": generated_at,
+            "tracker_row": {}, "form_a_responses": [], "review_items": [], "change_log": [],
+            "frozen_returns": [], "emails": [], "consent": None, "tombstone": tomb,
+            "notes": ["This student's data was erased on request; destsync keeps only "
+                      "the tombstone, so that old answers are not read again."]}

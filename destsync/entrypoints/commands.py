@@ -318,10 +318,17 @@ def subject_access(config: Path, ref: str, out: Path) -> int:
             ref, p.academy.name, snap, tabs, everything, p.academy.headers,
             parse_now(None, cfg.timezone).isoformat(timespec="seconds"),
         )
-        text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
-        _write_private(out, text)
-        print(f"{ref}: {sar.count(record)} items written to {out} (readable by you only)")
+        _write_sar(out, record)
+        print(f"{ref}: {sar.count(record)} items written to {out} and "
+              f"{out.with_suffix('.html')} (readable by you only)")
         return 0
+    for p in _ports(cfg):
+        erased = sar.collect_erased(ref, p.academy.name, p.tracker.read().meta,
+                                    parse_now(None, cfg.timezone).isoformat(timespec="seconds"))
+        if erased is not None:
+            _write_sar(out, erased)
+            print(f"{ref}: erased; the tombstone written to {out} (readable by you only)")
+            return 0
     raise InputError(
         f"no row has Ref {ref!r} in any academy's tracker",
         "copy the Ref from the Tracker tab (it looks like OAK-1001)",
@@ -342,6 +349,17 @@ def la_export(config: Path, cohort: int, out: Path) -> int:
     print(f"la-export: {len(table) - 1} leavers of {cohort} written to {out} "
           f"({withheld} opted out: identifying fields only; readable by you only)")
     return 0
+
+
+def _write_sar(out: Path, record: dict[str, Any]) -> None:
+    """The JSON for a program, and beside it the same record as a page for a person."""
+    from destsync.service.sar_html import render_sar
+
+    if out.suffix.lower() == ".html":
+        raise InputError(f"--out {out} is the name of the HTML page written beside the JSON",
+                         "name the JSON file, e.g. sar.json")
+    _write_private(out, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    _write_private(out.with_suffix(".html"), render_sar(record))
 
 
 def _write_private(out: Path, text: str) -> None:
