@@ -159,3 +159,28 @@ def test_erase_on_the_google_backend(remote: RemoteSchool) -> None:
     assert anywhere() == []
     remote.sync("2026-11-03")
     assert anywhere() == [] and ref not in remote.tracker()
+
+
+@pytest.mark.slow
+def test_a_staff_withdrawal_and_a_deleted_row_on_the_google_backend(
+        remote: RemoteSchool) -> None:
+    from tests.e2e.emulated import SHEET_ID
+    from tests.e2e.test_emulator_staff_and_faults import _a1
+
+    remote.setup()
+    remote.submit_csv_responses()
+    remote.sync()
+    rows = remote.tracker()
+    withdraws, deleted = [r for r, row in rows.items() if row["Personal email"]][:2]
+    email = rows[withdraws]["Personal email"]
+    values = remote.sheets.values(SHEET_ID, "Tracker")
+    r = next(i for i, v in enumerate(values) if v and v[0] == withdraws)
+    remote.sheets.edit_cell(SHEET_ID, "Tracker", _a1(r, values[0].index("Consent")), "Withdrawn")
+    r = next(i for i, v in enumerate(values) if v and v[0] == deleted)
+    remote.sheets.delete_row(SHEET_ID, "Tracker", r)
+    remote.sync("2026-11-03")
+    for title in ("Tracker", "Review", "_destsync_base"):
+        assert email not in str(remote.tab(title)), title
+    assert deleted not in remote.tracker()
+    asks = [x for x in remote.tab("Review") if x["Kind"] == "Row deleted"]
+    assert [x["Ref"] for x in asks] == [deleted]

@@ -99,3 +99,19 @@ def test_a_dry_run_lists_the_next_retention_purges_and_when(audit: Audit) -> Non
     code, out, _ = audit.cli("sync", "--config", str(audit.config), "--now", "2030-10-01",
                              "--dry-run")
     assert "retention: leavers of 2026" in out and "at the next sync" in out
+
+
+def test_a_withdrawal_mid_cycle_stops_the_campaign(audit: Audit) -> None:
+    consenting(audit)  # attempt 1 of the autumn check went on 1 September
+
+    def attempts() -> list[str]:
+        return sorted(str(m["X-Destsync-Key"]) for m in audit.mails()
+                      if f"autumn_check/2026/{REF}/" in str(m["X-Destsync-Key"]))
+
+    assert len(attempts()) == 1
+    set_cell(audit.tracker, REF, "Consent", "Withdrawn")
+    audit.sync("2026-09-16")  # attempt 2 would be due now
+    audit.sync("2026-10-08")  # and attempt 3
+    assert len(attempts()) == 1
+    others = [m for m in audit.mails() if "autumn_check/2026/OAK-1073/" in str(m["X-Destsync-Key"])]
+    assert len(others) >= 2, "the campaign itself went on for a student who consents"
