@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from destsync.domain import layout
 from destsync.domain.model import RawResponse, header_of
 from destsync.domain.plan import PERSONAL_COLUMNS
+from destsync.domain.scrub import scrub
 from destsync.domain.tombstone import SALT_KEY, TOMBSTONE_PREFIX, hashed, tombstone_value
 
 Grid = list[list[str]]
@@ -171,6 +172,7 @@ def _edit_tab(tab: str, grid: Grid, ref: str, rids: set[str], who: Who,
     edit = TabEdit()
     ref_i = _col(grid, headers.get("ref", "Ref") if tab == layout.TRACKER else "Ref")
     rid_i = _col(grid, "Response ID")
+    notes_i = _col(grid, headers.get("notes", "Notes"))
     for r, row in enumerate(grid):
         if r == 0:
             continue
@@ -178,19 +180,26 @@ def _edit_tab(tab: str, grid: Grid, ref: str, rids: set[str], who: Who,
         if tab == "_destsync_ledger" and ours:
             plan.ledger_keys.add(_at(row, 0))
         if tab == layout.LOG and ours:
-            edit.replace[r] = _anonymous_log(row, rids, headers)
+            edit.replace[r] = [ERASED if who.mentioned(v) else v
+                               for v in _anonymous_log(row, rids, headers)]
         elif tab == layout.RETURNS and ours:
             names = {_col(grid, "Forename"), _col(grid, "Surname")}
-            edit.replace[r] = [ERASED if i == ref_i else "" if i in names else v
-                               for i, v in enumerate(row)]
-        elif ours or (tab in (layout.REVIEW, layout.TRACKER) and any(map(who.mentioned, row))):
+            edit.replace[r] = [ERASED if i == ref_i else "" if i in names or who.mentioned(v)
+                               else v for i, v in enumerate(row)]
+        elif ours or (tab == layout.REVIEW and any(map(who.mentioned, row))):
             # A Review row that quotes them without their Ref (an unmatched response)
             # goes too: it is about them and nothing else.
-            if tab != layout.TRACKER or ours:
-                edit.delete.append(r)
-        elif tab in (layout.LOG, layout.RETURNS, "_destsync_meta") and any(
-                map(who.mentioned, row)):
-            edit.replace[r] = [ERASED if who.mentioned(v) else v for v in row]
+            edit.delete.append(r)
+        elif tab in (layout.LOG, layout.RETURNS, "_destsync_meta") or (
+                tab == layout.TRACKER):
+            # Someone else's row that mentions them: the mention goes, the rest of the cell
+            # stays. On the Tracker only in the staff's Notes: a brother's phone cell may
+            # hold the same family number, and is his.
+            cols = [notes_i] if tab == layout.TRACKER else range(len(row))
+            new = [scrub(v, plan.identifiers) if i in cols and who.mentioned(v) else v
+                   for i, v in enumerate(row)]
+            if new != row:
+                edit.replace[r] = new
     return edit
 
 

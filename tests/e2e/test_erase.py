@@ -184,3 +184,22 @@ def test_a_staff_withdrawal_and_a_deleted_row_on_the_google_backend(
     assert deleted not in remote.tracker()
     asks = [x for x in remote.tab("Review") if x["Kind"] == "Row deleted"]
     assert [x["Ref"] for x in asks] == [deleted]
+
+
+def test_a_mention_on_another_row_goes_but_a_shared_family_number_stays(audit: Audit) -> None:
+    subject_with_history(audit)
+    wb = openpyxl.load_workbook(audit.tracker)
+    ws = wb["Tracker"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "OAK-1073")
+    row[headers.index("Notes")].value = "Sister of Priya Ashdown; same landline"
+    row[headers.index("Phone")].value = "07700 900177"  # the family's number, hers too
+    dob = row[headers.index("Date of birth")].value
+    wb.save(audit.tracker)
+    code, _, err = audit.cli("erase", "--config", str(audit.config), "--ref", REF)
+    assert code == 0, err
+    ws = openpyxl.load_workbook(audit.tracker)["Tracker"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "OAK-1073")
+    assert row[headers.index("Notes")].value == "Sister of (erased); same landline"
+    assert row[headers.index("Phone")].value == "07700 900177"
+    assert row[headers.index("Date of birth")].value == dob  # still a date, untouched

@@ -48,7 +48,11 @@ class SheetsErase:
             rows = int(props[tab].get("gridProperties", {}).get("rowCount", 0))
             grid = read.get(tab, [])
             for r, values in edit.replace.items():
-                requests.append(_cells(sid, r, values))
+                before = grid[r] if r < len(grid) else []
+                # Only the cells that change: the others keep what a person typed (a date
+                # stays a date), and an empty cell in a row update would clear its value.
+                requests += [_cell(sid, r, c, v) for c, v in enumerate(values)
+                             if v != (before[c] if c < len(before) else "")]
             end = len(grid)
             if end + len(edit.append) > rows:
                 requests.append({"appendDimension": {
@@ -71,6 +75,12 @@ class SheetsErase:
 def _index(grid: Grid, header: str) -> int | None:
     head = [h.strip() for h in grid[0]] if grid else []
     return head.index(header) if header in head else None
+
+
+def _cell(sheet_id: int, row: int, col: int, value: str) -> dict[str, Any]:
+    return {"updateCells": {
+        "start": {"sheetId": sheet_id, "rowIndex": row, "columnIndex": col},
+        "rows": [api.text_cells([value])], "fields": "userEnteredValue"}}
 
 
 def _cells(sheet_id: int, row: int, values: list[str]) -> dict[str, Any]:

@@ -28,7 +28,9 @@ def apply_edits(wb: Workbook, edits: Mapping[str, TabEdit]) -> None:
         ws.protection.sheet = False
         for r, values in edit.replace.items():
             for c in range(1, max(len(values), ws.max_column) + 1):
-                L.set_value(ws.cell(row=r + 1, column=c), values[c - 1] if c <= len(values) else "")
+                cell, new = ws.cell(row=r + 1, column=c), values[c - 1] if c <= len(values) else ""
+                if L.canonical(cell.value) != new:  # the rest keep their type and format
+                    L.set_value(cell, new)
         last = max((r for r in range(ws.max_row, 0, -1)
                     if any(c.value not in (None, "") for c in ws[r])), default=1)
         for i, values in enumerate(edit.append, start=last + 1):
