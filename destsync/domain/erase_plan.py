@@ -150,7 +150,9 @@ def plan_erase(ref: str, grids: Mapping[str, Grid], headers: Mapping[str, str],
     who = Who([name, *(row.get(k, "") for k in _ID_COLUMNS),
                *(x.answers.get(k, "") for x in mine for k in _ID_ANSWERS if k != "phone")],
               [row.get("phone", ""), *(x.answers.get("phone", "") for x in mine)])
-    plan = ErasePlan(ref, hashed(salt, ref), identifiers=(*who.all(), ref), responses=len(rids))
+    # For scrubbing a row already known to mention them: their Ref and birth date too.
+    terms = (*who.all(), ref, *filter(None, [row.get("dob", "")]))
+    plan = ErasePlan(ref, hashed(salt, ref), identifiers=terms, responses=len(rids))
     rid_set = set(rids)
     for tab, grid in grids.items():
         edit = _edit_tab(tab, grid, ref, rid_set, who, headers, plan)
@@ -173,6 +175,7 @@ def _edit_tab(tab: str, grid: Grid, ref: str, rids: set[str], who: Who,
     ref_i = _col(grid, headers.get("ref", "Ref") if tab == layout.TRACKER else "Ref")
     rid_i = _col(grid, "Response ID")
     notes_i = _col(grid, headers.get("notes", "Notes"))
+    answer_i = _col(grid, "Value from form")
     for r, row in enumerate(grid):
         if r == 0:
             continue
@@ -186,18 +189,19 @@ def _edit_tab(tab: str, grid: Grid, ref: str, rids: set[str], who: Who,
             names = {_col(grid, "Forename"), _col(grid, "Surname")}
             edit.replace[r] = [ERASED if i == ref_i else "" if i in names or who.mentioned(v)
                                else v for i, v in enumerate(row)]
-        elif ours or (tab == layout.REVIEW and any(map(who.mentioned, row))):
-            # A Review row that quotes them without their Ref (an unmatched response)
-            # goes too: it is about them and nothing else.
+        elif ours or (tab == layout.REVIEW and who.mentioned(_at(row, answer_i))):
+            # A Review row whose answer is theirs without their Ref (an unmatched
+            # response) goes too: it is about them and nothing else.
             edit.delete.append(r)
-        elif tab in (layout.LOG, layout.RETURNS, "_destsync_meta") or (
+        elif tab in (layout.LOG, layout.RETURNS, layout.REVIEW, "_destsync_meta") or (
                 tab == layout.TRACKER):
-            # Someone else's row that mentions them: the mention goes, the rest of the cell
-            # stays. On the Tracker only in the staff's Notes: a brother's phone cell may
-            # hold the same family number, and is his.
+            # Someone else's row that mentions them (a possible match naming them): the
+            # mention goes, the rest of the cell stays. On the Tracker only in the staff's
+            # Notes: a brother's phone cell may hold the same family number, and is his.
+            if not any(map(who.mentioned, row)):
+                continue
             cols = [notes_i] if tab == layout.TRACKER else range(len(row))
-            new = [scrub(v, plan.identifiers) if i in cols and who.mentioned(v) else v
-                   for i, v in enumerate(row)]
+            new = [scrub(v, plan.identifiers) if i in cols else v for i, v in enumerate(row)]
             if new != row:
                 edit.replace[r] = new
     return edit

@@ -94,3 +94,19 @@ def test_review_masks_take_the_quoted_value_out_of_the_advice_too() -> None:
     edit = review_masks(review, {"OAK-1"}, HEADERS)
     assert list(edit.replace) == [1]
     assert "900123" not in str(edit.replace[1]) and ERASED in edit.replace[1]
+
+
+def test_a_possible_match_row_naming_them_keeps_the_other_students_answer() -> None:
+    g = grids(["OAK-1001", "OAK-1002"], ["OAK-1001", "OAK-1002"])
+    g["Review"].append(["k", "2026-05-01", "Possible match", "", "rid-x", "2026", "identity",
+                        "OAK-1001: Ann Smith1, born 2008-01-01", "Anne Smyth, born 2008-01-01",
+                        "Looks like OAK-1001", ""])
+    g["Review"].append(["k2", "2026-05-01", "No match", "", "rid-y", "2026", "identity",
+                        "", "Ann Smith1, born 2008-01-01", "add to roster", ""])
+    g["Tracker"][1].append("")
+    plan = plan_erase("OAK-1001", g, HEADERS, [], "s", False, "2026-06-01T00:00:00", "run")
+    review = plan.edits["Review"]
+    assert review.delete == [2]  # their own unmatched answer
+    kept = review.replace[1]
+    assert kept[8] == "Anne Smyth, born 2008-01-01"  # the other student's answer
+    assert "Ann Smith1" not in kept[7] and "OAK-1001" not in " ".join(kept)
