@@ -86,3 +86,12 @@ def test_an_edited_timestamp_is_a_clear_error_naming_the_line(tmp_path: Path) ->
     src = CsvResponseSource(write(tmp_path, [row]), DEFAULT_QUESTIONS, "Europe/London")
     with pytest.raises(InputError, match="line 2"):
         src.read()
+
+
+def test_a_bad_timestamp_error_quotes_no_cell(tmp_path: Path) -> None:
+    # An edited Timestamp cell can hold anything, a name too (issue 14).
+    row = ["Priya Ashdown", *["x"] * len(DEFAULT_QUESTIONS)]
+    src = CsvResponseSource(write(tmp_path, [row]), DEFAULT_QUESTIONS, "Europe/London")
+    with pytest.raises(InputError) as exc:
+        src.read()
+    assert "line 2" in exc.value.message and "Priya" not in exc.value.message + exc.value.hint
