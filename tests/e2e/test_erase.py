@@ -4,16 +4,22 @@ after the erasure is a new start. On the workbook here, on the emulator below.""
 
 from __future__ import annotations
 
+import email
 import re
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from destsync.domain.campaigns import parse_key
+from tests.e2e.conftest import School
 from tests.e2e.emulated import (  # noqa: F401 (fixtures)
     RemoteSchool,
     emulator_fixture,
     remote_fixture,
+    xlsx_records,
 )
 from tests.e2e.test_privacy_audit import Audit, answer, first_run, mail_text
 
@@ -26,6 +32,11 @@ PHONES = ("7700900177",)
 @pytest.fixture
 def audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Audit:
     return Audit(tmp_path, capsys)
+
+
+def outbox_mails(folder: Path) -> list[EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+            for p in sorted((folder / "outbox").glob("*.eml"))]
 
 
 def found(texts: dict[str, str]) -> list[tuple[str, str]]:
@@ -203,3 +214,41 @@ def test_a_mention_on_another_row_goes_but_a_shared_family_number_stays(audit: A
     assert row[headers.index("Notes")].value == "Sister of (erased); same landline"
     assert row[headers.index("Phone")].value == "07700 900177"
     assert row[headers.index("Date of birth")].value == dob  # still a date, untouched
+
+
+def test_the_acceptance_search_on_the_demo_school(school: School) -> None:
+    """Erase one student of the demo school who was emailed; search every tab of the
+    workbook, the outbox and every other file destsync wrote for their name, email,
+    phone and date of birth; sync again; search again."""
+    school.sync("2026-11-02")
+    school.sync("2027-05-03")  # the annual survey goes to last year's leavers
+    rows = xlsx_records(school.tracker)
+    mailed = {parse_key(str(m["X-Destsync-Key"]))[2] for m in outbox_mails(school.folder)}
+    ref = next(r for r in sorted(mailed) if r in rows and rows[r]["Phone"])
+    row = rows[ref]
+    dob = row["Date of birth"]
+    secrets = [f"{row['Forename']} {row['Surname']}".casefold(), row["Personal email"],
+               dob, f"{dob[8:10]}/{dob[5:7]}/{dob[:4]}"]
+    phone = re.sub(r"\D", "", row["Phone"])[-10:]
+
+    def search() -> list[str]:
+        texts = {f"tab {ws.title}": "\n".join(
+            " ".join("" if v is None else str(v) for v in r)
+            for r in ws.iter_rows(values_only=True))
+            for ws in openpyxl.load_workbook(school.tracker).worksheets}
+        texts |= {f"mail {i}": mail_text(m) for i, m in enumerate(outbox_mails(school.folder))}
+        inputs = ("roster.csv", "form-a-responses.csv", "destsync.toml")  # the school's own
+        texts |= {str(p): p.read_bytes().decode("utf-8", "replace")
+                  for p in school.folder.rglob("*") if p.is_file()
+                  and p.name not in inputs and p.suffix not in (".xlsx", ".eml")}
+        texts = {k: v.replace(" 00:00:00", "") for k, v in texts.items()}
+        return [f"{place}: {s}" for place, text in texts.items()
+                for s in [*secrets, phone] if s and (s in text.casefold() or s in
+                                                      re.sub(r"\D", "", text))]
+
+    assert search()
+    code, _, err = school.cli("erase", "--config", str(school.config), "--ref", ref)
+    assert code == 0, err
+    assert search() == []
+    school.sync("2027-05-17")
+    assert search() == [] and ref not in xlsx_records(school.tracker)
