@@ -195,3 +195,5 @@ class TrackerSnapshot:
     frozen: set[tuple[str, int]] = field(default_factory=set)  # (checkpoint, leaving year)
     ledger: dict[str, LedgerEntry] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    returns: list[tuple[str, ...]] = field(default_factory=list)  # Returns tab rows
+    metrics: list[list[str]] | None = None  # the Metrics tab, header first; None: no tab

@@ -88,6 +88,8 @@ class Plan:
     deferred: list[OutgoingMessage] = field(default_factory=list)
     ledger: list[LedgerEntry] = field(default_factory=list)
     responses_read: int = 0
+    # The whole Metrics tab (header first) when it must be rewritten; None: it is current.
+    metrics: list[list[str]] | None = None
 
     @property
     def conflicts(self) -> list[ReviewItem]:
@@ -103,6 +105,7 @@ class Plan:
             or self.freezes
             or self.messages
             or self.ledger
+            or self.metrics is not None
         )
 
     def summary(self) -> dict[str, Any]:
@@ -154,6 +157,8 @@ class Plan:
         for f in self.freezes:
             late = " (late)" if f.late else ""
             out.append(f"  # freeze {f.label} for leavers of {f.leaving_year}{late}")
+        if self.metrics is not None:
+            out.append(f"  = rebuild the Metrics tab ({len(self.metrics) - 1} rows)")
         for m in self.messages:
             out.append(f"  @ send {m.campaign} to {m.ref}")
         for m in self.deferred:

@@ -22,6 +22,7 @@ from destsync.domain.context import PlanContext
 from destsync.domain.erasure import erase_rows, erased_keys, replace_contacts, retention_over
 from destsync.domain.freezing import freezes_due
 from destsync.domain.merge import Merger
+from destsync.domain.metrics import academy_metrics
 from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
 from destsync.domain.placing import Placement, place_responses
 from destsync.domain.plan import NewRow, Plan, after_rows
@@ -42,6 +43,7 @@ class AcademyPlan:
     plan: Plan
     rows: dict[str, dict[str, str]]  # the tracker as it will be once ``plan`` is applied
     camp: CampaignPlan = field(default_factory=CampaignPlan)
+    metrics: list[list[str]] = field(default_factory=list)  # this academy's Metrics rows
 
 
 def plan_sync(
@@ -92,7 +94,7 @@ def plan_academy(
             _merge_extra(placement, merger, expired, wants)
             rows = after_rows(snap, plan)
     plan.freezes = freezes_due(snap, rows, ctx, today)
-    return AcademyPlan(plan, rows, camp)
+    return AcademyPlan(plan, rows, camp, academy_metrics(snap, rows, plan.freezes, ctx, today))
 
 
 def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger,

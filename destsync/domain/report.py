@@ -139,11 +139,18 @@ def measure_group(row: Mapping[str, str], group: str, today: date | None = None)
     "Not sustained" or, while the evidence is not all in, NOT_YET_SUSTAINED."""
     by_type = type_group(row, group)
     if group == "intended":
-        return _INTENDED_OF.get(by_type, by_type)
+        return kind_group(row, group)
     v = verdict(row, group, today)
     if v is None or v.status == sustained.SUSTAINED:
         return by_type
     return "Not sustained" if v.status == sustained.NOT_SUSTAINED else NOT_YET_SUSTAINED
+
+
+def kind_group(row: Mapping[str, str], group: str) -> str:
+    """The destination's type at one checkpoint as the intended table groups it
+    ("Education: higher education", ...), for any checkpoint: never "sustained"."""
+    by_type = type_group(row, group)
+    return _INTENDED_OF.get(by_type, by_type)
 
 
 def type_group(row: Mapping[str, str], group: str) -> str:

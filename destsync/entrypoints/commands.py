@@ -93,6 +93,7 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
     cfg = for_task(load_config(config), task)
     now = parse_now(now_text, cfg.timezone)
     ports = _ports(cfg)
+    shared = bootstrap.metrics_sink(cfg)
     interactive = sys.stderr.isatty() and not as_json
     if interactive:
         from rich.console import Console
@@ -100,10 +101,10 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
         console = Console(stderr=True)
         with console.status("starting") as status, template_errors(cfg):
             result = run_sync(cfg, ports, now, dry_run, step=lambda s: status.update(s),
-                              holder=task.holder)
+                              holder=task.holder, metrics=shared)
     else:
         with template_errors(cfg):
-            result = run_sync(cfg, ports, now, dry_run, holder=task.holder)
+            result = run_sync(cfg, ports, now, dry_run, holder=task.holder, metrics=shared)
     warnings = _warnings(ports)
     if as_json:
         # One line: Cloud Logging makes it one entry whose fields can be queried.

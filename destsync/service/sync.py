@@ -16,8 +16,9 @@ from destsync.domain.context import PlanContext
 from destsync.domain.lease import LEASE_TTL
 from destsync.domain.plan import Plan
 from destsync.errors import DestsyncError, MissingColumn, PartlyWritten
+from destsync.service.metrics_output import publish_metrics
 from destsync.service.outreach import Staged, allocate, check_templates, stage
-from destsync.service.ports import AcademyPorts
+from destsync.service.ports import AcademyPorts, MetricsSink
 from destsync.service.render import Renderer
 from destsync.service.sending import SendReport, send_all, stale_entries
 
@@ -105,9 +106,11 @@ def run_sync(
     dry_run: bool = False,
     step: Callable[[str], None] = lambda _: None,
     holder: str = "",
+    metrics: MetricsSink | None = None,
 ) -> RunResult:
     """One run over ``ports``' academies. ``holder`` names this execution in each
-    academy's lease (a dry run takes none: it writes nothing)."""
+    academy's lease (a dry run takes none: it writes nothing). ``metrics`` is the trust's
+    shared Metrics tab, if the config names one; it is written after every tracker."""
     result = RunResult(run_id=uuid.uuid4().hex[:12])
     renderer = Renderer(cfg.mail.templates)
     # A broken template stops the run here, before anything is written or sent.
@@ -115,7 +118,7 @@ def run_sync(
     held: list[AcademyPorts] = []
     holder = holder or f"run {result.run_id}"
     try:
-        _run(cfg, ports, now, dry_run, step, holder, result, renderer, held)
+        _run(cfg, ports, now, dry_run, step, holder, result, renderer, held, metrics)
     finally:
         for p in held:
             assert p.lease is not None
@@ -135,6 +138,10 @@ def run_sync(
                 methods = result.api_calls.setdefault(api, {})
                 methods[method] = methods.get(method, 0) + n
                 result.academy_calls.setdefault(p.academy.code, {})[key] = n
+        for key, n in sorted(metrics.api_calls.items() if metrics else ()):
+            api, _, method = key.partition(".")  # the trust's, so in no academy's figures
+            methods = result.api_calls.setdefault(api, {})
+            methods[method] = methods.get(method, 0) + n
     return result
 
 
@@ -156,7 +163,7 @@ def _take(p: AcademyPorts, holder: str, result: RunResult,
 
 def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
          step: Callable[[str], None], holder: str, result: RunResult, renderer: Renderer,
-         held: list[AcademyPorts]) -> None:
+         held: list[AcademyPorts], metrics: MetricsSink | None) -> None:
     staged: list[tuple[AcademyPorts, Staged]] = []
     for p in ports:
         code = p.academy.code
@@ -212,3 +219,9 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
                  counts["review_items"], counts["returns_frozen"], sent,
                  extra={"academy": code, "run_id": result.run_id, "counts": counts,
                         "emails_sent": sent})
+    if metrics is not None and staged and not dry_run:
+        step("writing the trust's Metrics tab")
+        try:
+            publish_metrics(metrics, {p.academy.code: st.metrics for p, st in staged})
+        except DestsyncError as exc:
+            raise (partly_written(exc, written, []) if written else exc) from exc
