@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from destsync.config.local_authority import parse_local_authority
 from destsync.config.mail import (
     MailSettings,
     _looks_like_email,
@@ -109,6 +110,7 @@ class Config:
     reference_entry: str = ""  # the prefill key of the reference question, "entry.123"
     google: GoogleSettings = field(default_factory=GoogleSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    la_columns: dict[str, str] = field(default_factory=dict)  # the LA's own headers
 
 
 def load_config(path: str | Path) -> Config:
@@ -205,6 +207,7 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
     campaigns = parse_campaigns(root)
     google = _google(root.table("google"), file)
     metrics = parse_metrics(root, file)
+    la_columns = parse_local_authority(root)
     if root.has("columns"):
         # The tracker's "rename the header, or set columns.<key>" hint leads people to a
         # top-level [columns] table; say where it belongs instead of "remove it".
@@ -229,6 +232,7 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
         reference_entry=reference_entry,
         google=google,
         metrics=metrics,
+        la_columns=la_columns,
     )
 
 

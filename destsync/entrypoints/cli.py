@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     la.add_argument("--cohort", required=True, type=int, help="leaving year, e.g. 2026")
     la.add_argument("--out", required=True, type=Path, help="CSV file to write")
 
+    li = sub.add_parser("la-import",
+                        help="reconcile the local authority's extract into the trackers")
+    li.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+    li.add_argument("--now", help="replay a date, YYYY-MM-DD (for testing)")
+    li.add_argument("file", type=Path, help="the local authority's CSV file")
+
     demo = sub.add_parser("demo", help="generate a synthetic school and run its lifecycle")
     demo.add_argument("--out", type=Path, default=Path("demo-school"), help="folder to write")
     demo.add_argument("--seed", type=int, default=7, help="random seed for the invented data")
@@ -156,6 +162,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.subject_access(args.config, args.ref, args.out)
     if args.command == "la-export":
         return commands.la_export(args.config, args.cohort, args.out)
+    if args.command == "la-import":
+        return commands.la_import(args.config, args.file, args.now)
     if args.command == "demo":
         return commands.demo(args.out, args.seed, args.leavers)
     raise AssertionError(args.command)

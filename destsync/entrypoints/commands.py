@@ -328,11 +328,26 @@ def la_export(config: Path, cohort: int, out: Path) -> int:
 
     cfg = load_config(config)
     rows = [r for p in _ports(cfg) for r in p.tracker.read().rows.values()]
-    table = la_table(rows, cohort)
+    table = la_table(rows, cohort, cfg.la_columns)
     _write_private(out, la_csv(table))
     withheld = sum(1 for r in rows if r.get("leaving_year") == str(cohort) and opted_out(r))
     print(f"la-export: {len(table) - 1} leavers of {cohort} written to {out} "
           f"({withheld} opted out: identifying fields only; readable by you only)")
+    return 0
+
+
+def la_import(config: Path, extract: Path, now_text: str | None) -> int:
+    """The local authority's extract, reconciled into the trackers (see la_input)."""
+    from destsync.service.la_input import read_extract, run_la_import
+
+    cfg = load_config(config)
+    table = read_extract(extract, cfg)
+    r = run_la_import(cfg, _ports(cfg), table, parse_now(now_text, cfg.timezone))
+    for code in r.cells_updated:
+        print(f"la-import [{code}]: {r.cells_updated[code]} cells updated, "
+              f"{r.validated[code]} leavers validated by the local authority, "
+              f"{r.review_items[code]} new review items")
+    print(f"la-import: {r.rows} rows read from {extract.name}")
     return 0
 
 
