@@ -10,9 +10,9 @@ as Actual); without one, the leaver's current activity (as ``la-export`` chose i
 - The tracker has nothing there: the activity is filled in (code, its destination type,
   start date, date), by the merge, so a person's edit still wins.
 - The tracker says the same: the record is **validated by the local authority** (only
-  for the Actual checkpoint, the one the validated return reads): Validated "Yes" and
-  Validated by "Local authority", the date in the Change log, unless staff wrote
-  otherwise (then a Conflict on Review, as always).
+  for the Actual checkpoint, the one the validated return reads): Validated "Yes",
+  Validated by and Validator "Local authority", Validated on the confirmed date, unless
+  staff wrote otherwise (then a Conflict on Review, as always).
 - The tracker says something else: a Review row; nothing is overwritten.
 - 810 from the local authority says nothing new (it does not know either) and is skipped.
 
@@ -121,7 +121,9 @@ class _Import:
         return "actual" if g == "intended" else g
 
     def cell(self, ref: str, col: str, value: str, src: str) -> None:
-        self.merger.cell(ref, self.snap.rows[ref].get(col, ""), col, value, src)
+        row = self.snap.rows[ref]
+        if col in row:  # a tracker without the column (set up before it existed) keeps none
+            self.merger.cell(ref, row[col], col, value, src)
 
     def record(self, rec: LaRecord) -> None:
         ref = rec.values.get("ref", "")
@@ -177,8 +179,11 @@ class _Import:
         if theirs and g == "actual" and code not in vocab.NOT_KNOWN_CODES:
             on = confirmed or parse_day(row.get(f"{g}_updated", ""))
             self.validated[ref] = on.isoformat() if on else ""
-            self.cell(ref, "validated", "Yes", src)
-            self.cell(ref, "validated_by", LA_KIND, src)
+            # Who, how and when: the evidence explicit validation asks for (validation.py).
+            for col, value in (("validated", "Yes"), ("validated_by", LA_KIND),
+                               ("validator", LA_KIND), ("validated_on", self.validated[ref])):
+                if value:
+                    self.cell(ref, col, value, src)
 
 
 def _latest_coded(row: Mapping[str, str]) -> str:

@@ -26,6 +26,7 @@ from destsync.domain.calendar import AcademicCalendar, Checkpoint
 from destsync.domain.context import PlanContext
 from destsync.domain.model import RETURN_HEADERS, TrackerSnapshot
 from destsync.domain.plan import Freeze
+from destsync.domain.validation import validation
 
 METRICS_TAB = "Metrics"
 TYPE_GROUPS: tuple[str, ...] = report.INTENDED_GROUPS[:-1]  # by type, then not captured
@@ -94,7 +95,8 @@ def frozen_returns(return_rows: Iterable[Sequence[str]],
             "leaving_year": year,
             f"{g}_destination": cells[_RET["Destination"]],
             f"{g}_nccis": cells[_RET["NCCIS code"]],
-            "validated": cells[_RET["Validated"]],
+            "validated": cells[_RET["Validated"]],  # Yes only with evidence (freezing)
+            "frozen": "Yes",
         })
     return {k: FrozenReturn(frozen_on[k], tuple(v)) for k, v in grouped.items()}
 
@@ -147,7 +149,8 @@ def _figures(cp: Checkpoint, counted: Sequence[Mapping[str, str]],
             unknown[code] += 1
     leavers = len(counted)
     known = leavers - kinds[report.ACTIVITY_NOT_CAPTURED] - sum(unknown.values())
-    validated = (str(sum(1 for r in counted if r.get("validated", "").strip() == "Yes"))
+    validated = (str(sum(1 for r in counted if r.get("validated", "").strip() == "Yes"
+                         and (r.get("frozen") or validation(r).ok)))
                  if cp.needs_validation else report.NOT_APPLICABLE)
     if g == "intended":
         sustained = [report.NOT_APPLICABLE] * 4

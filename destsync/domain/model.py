@@ -80,7 +80,11 @@ def _columns() -> tuple[Column, ...]:
     cols += [
         Column("contact_status", "Contact status", owner="staff"),
         Column("validated", "Validated", owner="staff"),
-        Column("validated_by", "Validated by", owner="staff"),
+        Column("validated_by", "Validated by", owner="staff"),  # how: VALIDATED_BY
+        Column("validator", "Validator (person or role)", owner="staff"),
+        Column("validated_on", "Validated on", "date", owner="staff"),
+        # A person's "still there on D" for the leaver's current activity: sustained evidence.
+        Column("still_there_on", "Still in activity on", "date", owner="staff"),
         Column("notes", "Notes", owner="staff"),
     ]
     return tuple(cols)

@@ -79,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     la.add_argument("--cohort", required=True, type=int, help="leaving year, e.g. 2026")
     la.add_argument("--out", required=True, type=Path, help="CSV file to write")
 
+    su = sub.add_parser("sustained", help="each leaver's actual destinations, judged "
+                        "sustained or not, with the evidence (names refs: for staff)")
+    su.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+    su.add_argument("--cohort", type=int, help="leaving year (default: every cohort)")
+    su.add_argument("--now", help="judge as on this date, YYYY-MM-DD")
+    su.add_argument("--out", required=True, type=Path, help="CSV file to write")
+
     li = sub.add_parser("la-import",
                         help="reconcile the local authority's extract into the trackers")
     li.add_argument("--config", required=True, type=Path, help="path to the TOML config")
@@ -162,6 +169,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.subject_access(args.config, args.ref, args.out)
     if args.command == "la-export":
         return commands.la_export(args.config, args.cohort, args.out)
+    if args.command == "sustained":
+        return commands.sustained_list(args.config, args.cohort, args.out, args.now)
     if args.command == "la-import":
         return commands.la_import(args.config, args.file, args.now)
     if args.command == "demo":

@@ -336,6 +336,23 @@ def la_export(config: Path, cohort: int, out: Path) -> int:
     return 0
 
 
+def sustained_list(config: Path, cohort: int | None, out: Path, now_text: str | None) -> int:
+    """Each leaver's actual destinations, judged, with the evidence: for staff only."""
+    from destsync.domain.sustained_status import student_rows
+    from destsync.service.la_output import la_csv
+
+    cfg = load_config(config)
+    today = parse_now(now_text, cfg.timezone).date()
+    table = [student_rows("", [], today)[0]]
+    for p in _ports(cfg):
+        table += student_rows(p.academy.code, p.tracker.read().rows.values(), today,
+                              cohort)[1:]
+    _write_private(out, la_csv(table))
+    print(f"sustained: {len(table) - 1} actual destinations judged, written to {out} "
+          "(readable by you only)")
+    return 0
+
+
 def la_import(config: Path, extract: Path, now_text: str | None) -> int:
     """The local authority's extract, reconciled into the trackers (see la_input)."""
     from destsync.service.la_input import read_extract, run_la_import

@@ -8,8 +8,9 @@ import pytest
 from destsync.domain.calendar import AcademicCalendar
 from destsync.domain.la_export import la_table
 from destsync.domain.la_import import LA_KIND, plan_la_import, read_table
-from destsync.domain.model import TrackerSnapshot
+from destsync.domain.model import COLUMN_BY_KEY, TrackerSnapshot
 from destsync.domain.plan import after_rows
+from destsync.domain.validation import validation
 from destsync.errors import InputError
 
 CAL = AcademicCalendar({})
@@ -21,8 +22,9 @@ def tracker(**rows: dict[str, str]) -> TrackerSnapshot:
     """Rows as destsync wrote them (the merge base equals every cell)."""
     snap = TrackerSnapshot()
     for ref, row in rows.items():
-        snap.rows[ref] = {"ref": ref, "leaving_year": "2026", "validated": "",
-                          "validated_by": "", **row}
+        # Every column, as a tracker read gives it (blank cells as "").
+        snap.rows[ref] = {**dict.fromkeys(COLUMN_BY_KEY, ""), "ref": ref,
+                          "leaving_year": "2026", **row}
         snap.base.update({(ref, k): v for k, v in snap.rows[ref].items() if v})
     return snap
 
@@ -41,8 +43,12 @@ def test_an_agreeing_row_is_validated_by_the_local_authority_on_its_date() -> No
     snap = tracker(A1=uni())
     plan = plan_for(snap, ["A1", "240", "20/09/2026", "15/01/2027"])
     after = after_rows(snap, plan)["A1"]
-    assert (after["validated"], after["validated_by"]) == ("Yes", LA_KIND)
-    assert {c.column for c in plan.changes} == {"validated", "validated_by"}
+    assert (after["validated"], after["validated_by"], after["validator"]) == (
+        "Yes", LA_KIND, LA_KIND)
+    assert after["validated_on"] == "2027-01-15"
+    assert validation(after).ok
+    assert {c.column for c in plan.changes} == {"validated", "validated_by", "validator",
+                                                "validated_on"}
     [note] = {e.note for e in plan.log if e.field == "validated"}
     assert note == "validated by the local authority, confirmed on 2027-01-15"
     assert not plan.review
@@ -118,5 +124,6 @@ def test_an_export_read_back_changes_nothing_but_validation() -> None:
     table = la_table(snap.rows.values(), 2026)
     plan = plan_la_import(snap, read_table(table, {}, "la.csv"), CAL, "2027-07-01T09:00")
     assert not plan.review
-    assert {(c.ref, c.column) for c in plan.changes} == {("A1", "validated"),
-                                                         ("A1", "validated_by")}
+    assert {(c.ref, c.column) for c in plan.changes} == {
+        ("A1", "validated"), ("A1", "validated_by"), ("A1", "validator"),
+        ("A1", "validated_on")}
