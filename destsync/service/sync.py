@@ -133,16 +133,18 @@ def run_sync(
         # Counted last, so the lease's release is in the figures too; summed over the
         # academies (each academy's own figures are in its entry).
         for p in ports:
-            for key, n in sorted(p.api_calls.items()):
-                api, _, method = key.partition(".")
-                methods = result.api_calls.setdefault(api, {})
-                methods[method] = methods.get(method, 0) + n
-                result.academy_calls.setdefault(p.academy.code, {})[key] = n
-        for key, n in sorted(metrics.api_calls.items() if metrics else ()):
-            api, _, method = key.partition(".")  # the trust's, so in no academy's figures
-            methods = result.api_calls.setdefault(api, {})
-            methods[method] = methods.get(method, 0) + n
+            _count(result, p.api_calls)
+            result.academy_calls[p.academy.code] = dict(sorted(p.api_calls.items()))
+        if metrics is not None:  # the trust's shared tab: in no academy's own figures
+            _count(result, metrics.api_calls)
     return result
+
+
+def _count(result: RunResult, calls: Counter[str]) -> None:
+    for key, n in sorted(calls.items()):
+        api, _, method = key.partition(".")
+        methods = result.api_calls.setdefault(api, {})
+        methods[method] = methods.get(method, 0) + n
 
 
 def _take(p: AcademyPorts, holder: str, result: RunResult,
