@@ -263,3 +263,17 @@ def trust_only(summary: dict[str, Any]) -> dict[str, int]:
         calls.subtract(Counter({k: n for k, n in figures["api_calls"].items()
                                 if k.startswith("sheets.")}))
     return {k: v for k, v in calls.items() if v}
+
+
+def test_doctor_names_an_unknown_metrics_sheet_with_its_config_key(
+    remote: RemoteSchool,
+) -> None:
+    remote.setup()
+    text = remote.config.read_text(encoding="utf-8")
+    remote.config.write_text(text.replace("[[academies]]", '[metrics]\nspreadsheet_id = '
+                                          '"no-such-sheet"\n\n[[academies]]', 1),
+                             encoding="utf-8")
+    code, out, _ = remote.cli("doctor", "--config", str(remote.config))
+    assert code == 2
+    assert "[metrics] spreadsheet no-such-sheet (metrics) was not found" in out
+    assert "metrics.spreadsheet_id" in out

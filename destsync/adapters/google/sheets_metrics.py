@@ -106,7 +106,11 @@ class SheetsMetrics:
     def read(self) -> list[list[str]] | None:
         try:
             block = self.api.batch_get([api.quote(self.tab)])
-        except TrackerError:
+        except TrackerError as exc:
+            if "was not found" in exc.message:  # the tracker's hint would name the wrong key
+                exc.hint = ("check metrics.spreadsheet_id in the config, and that the sheet "
+                            "is shared with the service account as an editor")
+                raise
             if self.tab in titles(self.api):
                 raise
             self._rows, self._exists = 0, False
