@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from destsync.config.local_authority import parse_local_authority
 from destsync.config.mail import (
     MailSettings,
     _looks_like_email,
@@ -20,6 +21,7 @@ from destsync.config.mail import (
     parse_campaigns,
     parse_mail,
 )
+from destsync.config.metrics import MetricsSettings, parse_metrics
 from destsync.config.reader import TableReader, to_date
 from destsync.domain.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar, Checkpoint
 from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS, Campaign
@@ -107,6 +109,8 @@ class Config:
     campaigns: tuple[Campaign, ...] = DEFAULT_CAMPAIGNS
     reference_entry: str = ""  # the prefill key of the reference question, "entry.123"
     google: GoogleSettings = field(default_factory=GoogleSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    la_columns: dict[str, str] = field(default_factory=dict)  # the LA's own headers
 
 
 def load_config(path: str | Path) -> Config:
@@ -202,6 +206,8 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
     mail = parse_mail(root, file)
     campaigns = parse_campaigns(root)
     google = _google(root.table("google"), file)
+    metrics = parse_metrics(root, file)
+    la_columns = parse_local_authority(root)
     if root.has("columns"):
         # The tracker's "rename the header, or set columns.<key>" hint leads people to a
         # top-level [columns] table; say where it belongs instead of "remove it".
@@ -225,6 +231,8 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
         campaigns=campaigns,
         reference_entry=reference_entry,
         google=google,
+        metrics=metrics,
+        la_columns=la_columns,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from destsync.domain import vocab
@@ -16,6 +16,7 @@ from destsync.domain.calendar import AcademicCalendar, Checkpoint, next_deadline
 from destsync.domain.campaigns import at_or_after, parse_key
 from destsync.domain.model import GROUPS, LedgerEntry
 from destsync.domain.report import is_known, type_group
+from destsync.domain.validation import validation
 
 MAX_LISTED = 50
 _NEET = {code for code, label in vocab.NCCIS_LABELS.items() if label.startswith("NEET")}
@@ -40,7 +41,7 @@ def build_digest(
         cp, year, when = nxt
         cohort = [r for r in rows.values() if r.get("leaving_year") == str(year)]
         missing = sum(1 for r in cohort if not known_destination(r, cp.group) or (
-            cp.needs_validation and r.get("validated", "") != "Yes"))
+            cp.needs_validation and not validation(r).ok))
         deadline = {"label": cp.label, "leaving_year": year, "date": when.isoformat(),
                     "missing": missing, "rows": len(cohort)}
     no_dest: list[str] = []
@@ -68,6 +69,7 @@ def build_digest(
         elif _code(row, latest) in _NEET:
             neet.append(ref)
     week_ago = now - timedelta(days=7)
+    unvalidated = awaiting_validation(rows, cal, checkpoints, today)
     sent: Counter[str] = Counter()
     for e in ledger.values():
         if e.state == "sent" and at_or_after(e.at, week_ago):
@@ -77,12 +79,30 @@ def build_digest(
         "no_destination": _cut(no_dest),
         "neet_risk": _cut(neet),
         "undecided": _cut(undecided),
+        "unvalidated": _cut(unvalidated),
         "review_total": review_total,
         "review_new": review_new,
         "sent": dict(sorted(sent.items())),
         "due": due,
         "deferred": dict(sorted(Counter(deferred).items())),
     }
+
+
+def awaiting_validation(rows: Mapping[str, Mapping[str, str]], cal: AcademicCalendar,
+                        checkpoints: tuple[Checkpoint, ...], today: date) -> list[str]:
+    """Refs whose known actual destination a return still to come (31 March by
+    default) needs validated, and that lack the evidence (who, how, when)."""
+    out = []
+    for ref in sorted(rows):
+        row = rows[ref]
+        year = row.get("leaving_year", "")
+        if not year.isdigit():
+            continue
+        due = [cp for cp in checkpoints if cp.needs_validation
+               and cal.autumn_week2_end(int(year)) < today <= cal.deadline(cp, int(year))]
+        if any(known_destination(row, cp.group) for cp in due) and not validation(row).ok:
+            out.append(ref)
+    return out
 
 
 def known_destination(row: Mapping[str, str], group: str) -> bool:
@@ -126,6 +146,7 @@ def sample_digest() -> dict[str, Any]:
         "no_destination": ["OAK-0007", "OAK-0012"],
         "neet_risk": ["OAK-0031"],
         "undecided": [],
+        "unvalidated": ["OAK-0044"],
         "review_total": 6,
         "review_new": 2,
         "sent": {"annual_survey": 40, "form_b": 118},

@@ -10,6 +10,7 @@ from destsync.domain.calendar import Checkpoint
 from destsync.domain.context import PlanContext
 from destsync.domain.model import TrackerSnapshot
 from destsync.domain.plan import Freeze
+from destsync.domain.validation import return_cell, validation
 
 
 def freezes_due(snap: TrackerSnapshot, after: Mapping[str, Mapping[str, str]],
@@ -39,12 +40,14 @@ def return_row(cp: Checkpoint, year: int, row: Mapping[str, str],
     """One student's line in a frozen return, with a note when it cannot be signed off."""
     g = cp.group
     dest = row.get(f"{g}_destination", "")
-    validated = row.get("validated", "")
+    check = validation(row)
     note = ""
     if not dest:
         note = "No destination recorded"
-    elif cp.needs_validation and validated != "Yes":
-        note = "Not validated"
+    elif cp.needs_validation:
+        # The evidence travels with the return the trust signs.
+        note = (f"Validated by {check.evidence}" if check.ok
+                else "Not validated" + (f" ({check.evidence})" if check.said else ""))
     return (
         cp.label,
         str(year),
@@ -57,6 +60,6 @@ def return_row(cp: Checkpoint, year: int, row: Mapping[str, str],
         row.get(f"{g}_course", ""),
         row.get(f"{g}_level", ""),
         row.get(f"{g}_provider", ""),
-        validated,
+        return_cell(row),
         note,
     )

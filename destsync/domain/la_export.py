@@ -3,8 +3,9 @@ current activity's NCCIS code. Pure: tracker rows in, rows of text out.
 
 The Education and Skills Act 2008 (DOMAIN.md) says identifying details always go; more
 is withheld when a student aged 16 or over told the school not to share it (the tracker's
-"LA sharing opt-out (s72)" flag). Column names are data here, in one place, so a local
-authority's own layout is a change to ``LA_COLUMNS``.
+"LA sharing opt-out (s72)" flag). Column names are data here, in one place, shared
+with ``la_import``; a local authority's own headers are ``[local_authority.columns]`` in
+the config (``headers`` below), so its layout is a config change.
 """
 
 from __future__ import annotations
@@ -79,10 +80,20 @@ def la_row(row: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def la_table(rows: Iterable[Mapping[str, str]], cohort: int) -> list[list[str]]:
+LA_FIELDS: tuple[str, ...] = tuple(c.field for c in LA_COLUMNS)
+
+
+def la_headers(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Field -> header: LA_COLUMNS' headers, with a local authority's own names."""
+    return {c.field: (overrides or {}).get(c.field, c.header) for c in LA_COLUMNS}
+
+
+def la_table(rows: Iterable[Mapping[str, str]], cohort: int,
+             headers: Mapping[str, str] | None = None) -> list[list[str]]:
     """Header and one row per leaver of ``cohort``, by Ref; an opted-out student's row
     carries the basic fields only (the others are left empty)."""
-    table = [[c.header for c in LA_COLUMNS]]
+    names = la_headers(headers)
+    table = [[names[c.field] for c in LA_COLUMNS]]
     chosen = [r for r in rows if r.get("leaving_year", "").strip() == str(cohort)]
     for row in sorted(chosen, key=lambda r: r.get("ref", "")):
         fields, withhold = la_row(row), opted_out(row)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from destsync.domain import vocab
+from destsync.domain.metrics import METRICS_HEADERS, METRICS_TAB
 from destsync.domain.model import (
     COLUMN_BY_KEY,
     CONTACT_STATUSES,
@@ -55,6 +56,7 @@ VISIBLE_TABS: dict[str, tuple[str, ...]] = {
     REVIEW: REVIEW_HEADERS,
     LOG: LOG_HEADERS,
     RETURNS: RETURN_HEADERS,
+    METRICS_TAB: METRICS_HEADERS,  # rebuilt whole each run (domain.metrics)
 }
 # _destsync_meta key holding the newest lastSubmittedTime already placed (Forms watermark).
 WATERMARK_KEY = "forms_watermark"

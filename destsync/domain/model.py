@@ -80,7 +80,11 @@ def _columns() -> tuple[Column, ...]:
     cols += [
         Column("contact_status", "Contact status", owner="staff"),
         Column("validated", "Validated", owner="staff"),
-        Column("validated_by", "Validated by", owner="staff"),
+        Column("validated_by", "Validated by", owner="staff"),  # how: VALIDATED_BY
+        Column("validator", "Validator (person or role)", owner="staff"),
+        Column("validated_on", "Validated on", "date", owner="staff"),
+        # A person's "still there on D" for the leaver's current activity: sustained evidence.
+        Column("still_there_on", "Still in activity on", "date", owner="staff"),
         Column("notes", "Notes", owner="staff"),
     ]
     return tuple(cols)
@@ -195,3 +199,5 @@ class TrackerSnapshot:
     frozen: set[tuple[str, int]] = field(default_factory=set)  # (checkpoint, leaving year)
     ledger: dict[str, LedgerEntry] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    returns: list[tuple[str, ...]] = field(default_factory=list)  # Returns tab rows
+    metrics: list[list[str]] | None = None  # the Metrics tab, header first; None: no tab

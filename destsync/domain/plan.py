@@ -92,6 +92,8 @@ class Plan:
     # end of retention): the copies outside the row follow (``domain.withdrawal``).
     erased: set[str] = field(default_factory=set)
     meta: dict[str, str] = field(default_factory=dict)  # _destsync_meta keys to set
+    # The whole Metrics tab (header first) when it must be rewritten; None: it is current.
+    metrics: list[list[str]] | None = None
 
     @property
     def conflicts(self) -> list[ReviewItem]:
@@ -107,6 +109,7 @@ class Plan:
             or self.freezes
             or self.messages
             or self.ledger
+            or self.metrics is not None
         )
 
     def summary(self) -> dict[str, Any]:
@@ -158,6 +161,8 @@ class Plan:
         for f in self.freezes:
             late = " (late)" if f.late else ""
             out.append(f"  # freeze {f.label} for leavers of {f.leaving_year}{late}")
+        if self.metrics is not None:
+            out.append(f"  = rebuild the Metrics tab ({len(self.metrics) - 1} rows)")
         for m in self.messages:
             out.append(f"  @ send {m.campaign} to {m.ref}")
         for m in self.deferred:

@@ -23,6 +23,7 @@ from destsync.domain.context import PlanContext
 from destsync.domain.erasure import erase_rows, erased_keys, replace_contacts, retention_over
 from destsync.domain.freezing import freezes_due
 from destsync.domain.merge import Merger
+from destsync.domain.metrics import academy_metrics
 from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
 from destsync.domain.placing import Placement, place_responses
 from destsync.domain.plan import NewRow, Plan, after_rows
@@ -43,6 +44,7 @@ class AcademyPlan:
     plan: Plan
     rows: dict[str, dict[str, str]]  # the tracker as it will be once ``plan`` is applied
     camp: CampaignPlan = field(default_factory=CampaignPlan)
+    metrics: list[list[str]] = field(default_factory=list)  # this academy's Metrics rows
 
 
 def plan_sync(
@@ -95,7 +97,7 @@ def plan_academy(
             rows = after_rows(snap, plan)
     plan.freezes = freezes_due(snap, rows, ctx, today)
     plan.meta.update(new_wording(snap.meta, ctx.consent_wording))
-    return AcademyPlan(plan, rows, camp)
+    return AcademyPlan(plan, rows, camp, academy_metrics(snap, rows, plan.freezes, ctx, today))
 
 
 def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger,

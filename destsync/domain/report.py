@@ -15,9 +15,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from destsync.domain import sustained, vocab
+from destsync.domain.la_export import current_activity
 from destsync.domain.model import GROUPS
+from destsync.domain.validation import validation
 
 SMALL = 6  # counts below this (and above 0) are withheld; so is a cohort below it
 SUPPRESSED = "c"
@@ -109,28 +112,46 @@ def verdict(row: Mapping[str, str], checkpoint: str,
     if checkpoint == "intended" or kind is None or not leaving.isdigit():
         return None
     start = row.get(f"{checkpoint}_start_date", "")
+    seen = still_there_evidence(row, checkpoint)
     return sustained.judge(kind, start, row.get(f"{checkpoint}_duration", ""),
                            measured_year(checkpoint, int(leaving), start), today,
-                           still_there(row, checkpoint))
+                           seen[0] if seen else None, seen[1] if seen else "")
 
 
 def still_there(row: Mapping[str, str], checkpoint: str) -> date | None:
-    """The date of a later checkpoint's answer that names the same kind of destination
-    with the same (or no) start date: evidence the leaver was still there then."""
+    seen = still_there_evidence(row, checkpoint)
+    return seen[0] if seen else None
+
+
+def still_there_evidence(row: Mapping[str, str], checkpoint: str) -> tuple[date, str] | None:
+    """The latest date the leaver was known to be still in this checkpoint's activity,
+    and what says so: a later checkpoint's answer naming the same kind of destination
+    with the same (or no) start date; for the Actual checkpoint, its validation (who and
+    how, on the date validated: the 31 March return, or the local authority's data); and
+    a person's "Still in activity on" date, for the leaver's current activity."""
     keys = [g for g, _ in GROUPS]
     start = row.get(f"{checkpoint}_start_date", "").strip()[:10]
-    best: date | None = None
+    found: list[tuple[date, str]] = []
     for later in keys[keys.index(checkpoint) + 1:]:
         later_start = row.get(f"{later}_start_date", "").strip()[:10]
         if type_group(row, later) != type_group(row, checkpoint) or (
                 later_start and later_start != start):
             continue
-        try:
-            when = date.fromisoformat(row.get(f"{later}_updated", "").strip()[:10])
-        except ValueError:
-            continue
-        best = when if best is None else max(best, when)
-    return best
+        found += _day(row.get(f"{later}_updated", ""),
+                      f"the {CHECKPOINT_LABELS[later].lower()} answer")
+    check = validation(row)
+    if checkpoint == "actual" and check.ok:
+        found += _day(row.get("validated_on", ""), f"validated by {check.evidence}")
+    if current_activity(row) == checkpoint:
+        found += _day(row.get("still_there_on", ""), "confirmed by staff")
+    return max(found, default=None)
+
+
+def _day(text: str, source: str) -> list[tuple[date, str]]:
+    try:
+        return [(date.fromisoformat(text.strip()[:10]), source)]
+    except ValueError:
+        return []
 
 
 def measure_group(row: Mapping[str, str], group: str, today: date | None = None) -> str:
@@ -139,11 +160,25 @@ def measure_group(row: Mapping[str, str], group: str, today: date | None = None)
     "Not sustained" or, while the evidence is not all in, NOT_YET_SUSTAINED."""
     by_type = type_group(row, group)
     if group == "intended":
-        return _INTENDED_OF.get(by_type, by_type)
+        return kind_group(row, group)
     v = verdict(row, group, today)
     if v is None or v.status == sustained.SUSTAINED:
         return by_type
     return "Not sustained" if v.status == sustained.NOT_SUSTAINED else NOT_YET_SUSTAINED
+
+
+def kind_group(row: Mapping[str, str], group: str) -> str:
+    """The destination's type at one checkpoint as the intended table groups it
+    ("Education: higher education", ...), for any checkpoint: never "sustained"."""
+    by_type = type_group(row, group)
+    return _INTENDED_OF.get(by_type, by_type)
+
+
+@lru_cache(maxsize=4096)
+def _parse_label(label: str) -> vocab.DestinationType | None:
+    """Labels repeat across thousands of rows and every figure asks again (the Metrics
+    tab, the report, the digest); matching one may need a fuzzy search."""
+    return vocab.parse_destination(label)
 
 
 def type_group(row: Mapping[str, str], group: str) -> str:
@@ -154,7 +189,7 @@ def type_group(row: Mapping[str, str], group: str) -> str:
     label = row.get(f"{group}_destination", "").strip()
     if not label:
         return NOT_KNOWN
-    dest = vocab.parse_destination(label)
+    dest = _parse_label(label)
     if dest is not None:
         return dest.dfe_group
     if (row.get(f"{group}_nccis", "").strip() in _NOT_KNOWN_CODES

@@ -92,11 +92,13 @@ def period_end(kind: str, year: int) -> date:
 
 
 def judge(kind: str, start_text: str, duration_text: str, year: int,
-          today: date | None, still_there: date | None = None) -> Verdict:
+          today: date | None, still_there: date | None = None,
+          still_source: str = "") -> Verdict:
     """The verdict on one actual destination measured in the year from August ``year``.
     ``today`` None judges as if the period were over (for tests and back-dated reports).
     ``still_there`` is a later date on which the leaver was confirmed in the same
-    activity (a follow-up answer): it stands in for, or extends, the expected duration."""
+    activity (a follow-up answer, a validation, a person's confirmation, named by
+    ``still_source``): it stands in for, or extends, the expected duration."""
     rule, _, words = RULES[kind]
     try:
         start = date.fromisoformat(start_text.strip()[:10])
@@ -114,6 +116,7 @@ def judge(kind: str, start_text: str, duration_text: str, year: int,
     if still_there is not None and still_there >= end:
         end = date.fromordinal(still_there.toordinal() + 1)
         span += f", still there on {still_there.isoformat()}"
+        span += f" ({still_source})" if still_source else ""
     if rule(start, end, year):
         return Verdict(SUSTAINED, f"{span}: {words}")
     return Verdict(NOT_SUSTAINED, f"{span}: short of {words}")

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 from destsync.config.settings import Academy, Config
 from destsync.domain.model import RosterEntry
 from destsync.errors import ConfigError
-from destsync.service.ports import AcademyPorts, Lease, Mailer, ResponseSource, Roster, Tracker
+from destsync.service.ports import (
+    AcademyPorts,
+    Lease,
+    Mailer,
+    MetricsSink,
+    ResponseSource,
+    Roster,
+    Tracker,
+)
 
 if TYPE_CHECKING:  # SDK-backed adapters are imported only when a config asks for them
     from destsync.adapters.google.forms import GoogleFormsSource
@@ -68,6 +76,26 @@ def build(cfg: Config, academy: Academy) -> AcademyPorts:
     mailer = build_mailer(cfg, academy, calls)
     return AcademyPorts(academy, responses, tracker, roster, calls, mailer, lease,
                         mail_files(cfg))
+
+
+def metrics_sink(cfg: Config) -> MetricsSink | None:
+    """The trust's shared Metrics tab, when ``[metrics]`` names a file of its own."""
+    m = cfg.metrics
+    if m.path is not None:
+        from destsync.adapters.local.xlsx_metrics import XlsxMetrics
+
+        return XlsxMetrics(m.path, m.tab)
+    if not m.spreadsheet_id:
+        return None
+    from destsync.adapters.google import credentials as cr
+    from destsync.adapters.google.sheets_api import SheetsApi
+    from destsync.adapters.google.sheets_metrics import SheetsMetrics
+
+    calls: Counter[str] = Counter()
+    creds = cr.credentials_for(cr.SHEETS_SCOPES, cfg.google.credentials_file)
+    client = cr.gspread_client(creds, retry_policy(cfg), calls)
+    label = f"spreadsheet {m.spreadsheet_id} (metrics)"
+    return SheetsMetrics(SheetsApi(client, m.spreadsheet_id, label), m.tab, calls)
 
 
 def retry_policy(cfg: Config) -> RetryPolicy:

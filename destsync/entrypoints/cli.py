@@ -91,6 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
     la.add_argument("--cohort", required=True, type=int, help="leaving year, e.g. 2026")
     la.add_argument("--out", required=True, type=Path, help="CSV file to write")
 
+    su = sub.add_parser("sustained", help="each leaver's actual destinations, judged "
+                        "sustained or not, with the evidence (names refs: for staff)")
+    su.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+    su.add_argument("--cohort", type=int, help="leaving year (default: every cohort)")
+    su.add_argument("--now", help="judge as on this date, YYYY-MM-DD")
+    su.add_argument("--out", required=True, type=Path, help="CSV file to write")
+
+    li = sub.add_parser("la-import",
+                        help="reconcile the local authority's extract into the trackers")
+    li.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+    li.add_argument("--now", help="replay a date, YYYY-MM-DD (for testing)")
+    li.add_argument("file", type=Path, help="the local authority's CSV file")
+
     demo = sub.add_parser("demo", help="generate a synthetic school and run its lifecycle")
     demo.add_argument("--out", type=Path, default=Path("demo-school"), help="folder to write")
     demo.add_argument("--seed", type=int, default=7, help="random seed for the invented data")
@@ -148,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from destsync.entrypoints import commands
+    from destsync.entrypoints import commands, records
 
     if args.command == "sync":
         return commands.sync(args.config, args.now, args.dry_run, args.json)
@@ -165,7 +178,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "report":
         return commands.report(args.config, args.out, args.now)
     if args.command == "subject-access":
-        return commands.subject_access(args.config, args.ref, args.out)
+        return records.subject_access(args.config, args.ref, args.out)
     if args.command in ("erase", "restore"):
         from destsync.entrypoints import erase_cmd
 
@@ -173,7 +186,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             return erase_cmd.restore(args.config, args.ref)
         return erase_cmd.erase(args.config, args.ref, args.dry_run, args.now)
     if args.command == "la-export":
-        return commands.la_export(args.config, args.cohort, args.out)
+        return records.la_export(args.config, args.cohort, args.out)
+    if args.command == "sustained":
+        return records.sustained_list(args.config, args.cohort, args.out, args.now)
+    if args.command == "la-import":
+        return records.la_import(args.config, args.file, args.now)
     if args.command == "demo":
         return commands.demo(args.out, args.seed, args.leavers)
     raise AssertionError(args.command)

@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -93,6 +93,7 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
     cfg = for_task(load_config(config), task)
     now = parse_now(now_text, cfg.timezone)
     ports = _ports(cfg)
+    shared = bootstrap.metrics_sink(cfg)
     interactive = sys.stderr.isatty() and not as_json
     if interactive:
         from rich.console import Console
@@ -100,10 +101,10 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
         console = Console(stderr=True)
         with console.status("starting") as status, template_errors(cfg):
             result = run_sync(cfg, ports, now, dry_run, step=lambda s: status.update(s),
-                              holder=task.holder)
+                              holder=task.holder, metrics=shared)
     else:
         with template_errors(cfg):
-            result = run_sync(cfg, ports, now, dry_run, holder=task.holder)
+            result = run_sync(cfg, ports, now, dry_run, holder=task.holder, metrics=shared)
     warnings = _warnings(ports)
     if as_json:
         # One line: Cloud Logging makes it one entry whose fields can be queried.
@@ -299,85 +300,3 @@ def report(config: Path, out: Path, now_text: str | None) -> int:
     for path in written:
         print(f"  {path}")
     return 0
-
-
-def subject_access(config: Path, ref: str, out: Path) -> int:
-    """Everything held about one student, as JSON readable by a person. Reads only."""
-    from destsync.domain import subject_access as sar
-
-    cfg = load_config(config)
-    ref = ref.strip()
-    for p in _ports(cfg):
-        snap = p.tracker.read()
-        if ref not in snap.rows:
-            continue
-        tabs = p.tracker.read_tabs(sar.VISIBLE)
-        # Every response, not just those after the sync's watermark.
-        everything = p.responses.read(datetime(2000, 1, 1, tzinfo=UTC))
-        record = sar.collect(
-            ref, p.academy.name, snap, tabs, everything, p.academy.headers,
-            parse_now(None, cfg.timezone).isoformat(timespec="seconds"),
-        )
-        _write_sar(out, record)
-        print(f"{ref}: {sar.count(record)} items written to {out} and "
-              f"{out.with_suffix('.html')} (readable by you only)")
-        return 0
-    for p in _ports(cfg):
-        erased = sar.collect_erased(ref, p.academy.name, p.tracker.read().meta,
-                                    parse_now(None, cfg.timezone).isoformat(timespec="seconds"))
-        if erased is not None:
-            _write_sar(out, erased)
-            print(f"{ref}: erased; the tombstone written to {out} (readable by you only)")
-            return 0
-    raise InputError(
-        f"no row has Ref {ref!r} in any academy's tracker",
-        "copy the Ref from the Tracker tab (it looks like OAK-1001)",
-    )
-
-
-def la_export(config: Path, cohort: int, out: Path) -> int:
-    """The file for the local authority: one row per leaver of ``cohort`` in every
-    academy, opted-out students with the identifying fields only. Reads only."""
-    from destsync.domain.la_export import la_table, opted_out
-    from destsync.service.la_output import la_csv
-
-    cfg = load_config(config)
-    rows = [r for p in _ports(cfg) for r in p.tracker.read().rows.values()]
-    table = la_table(rows, cohort)
-    _write_private(out, la_csv(table))
-    withheld = sum(1 for r in rows if r.get("leaving_year") == str(cohort) and opted_out(r))
-    print(f"la-export: {len(table) - 1} leavers of {cohort} written to {out} "
-          f"({withheld} opted out: identifying fields only; readable by you only)")
-    return 0
-
-
-def _write_sar(out: Path, record: dict[str, Any]) -> None:
-    """The JSON for a program, and beside it the same record as a page for a person."""
-    from destsync.service.sar_html import render_sar
-
-    if out.suffix.lower() == ".html":
-        raise InputError(f"--out {out} is the name of the HTML page written beside the JSON",
-                         "name the JSON file, e.g. sar.json")
-    _write_private(out, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
-    _write_private(out.with_suffix(".html"), render_sar(record))
-
-
-def _write_private(out: Path, text: str) -> None:
-    """Personal data: created readable by the owner only, written whole or not at all."""
-    import os
-    import tempfile
-
-    if out.is_dir():
-        raise InputError(f"{out} is a folder", "pass --out with a file name, e.g. sar.json")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".destsync-", dir=out.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write in {out.parent} ({exc.strerror or exc})",
-                         "pass --out with a path in a folder you can write to") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp makes it 0600
-            fh.write(text)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

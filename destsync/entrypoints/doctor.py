@@ -5,7 +5,7 @@ technician setting up a school sees all that is wrong at once, each with its fix
 config, the emulator when one is set, the templates, and per academy the credentials and
 the tracker's tabs and headers, the roster, Form A's questions and its prefill key, and
 the mailer (its ``probe``: an SMTP connection and EHLO, the Gmail mailbox's profile, the
-outbox folder).
+outbox folder), and the trust's shared Metrics sheet when ``[metrics]`` names one.
 Every check only reads; nothing is written to a tracker, a form or a mailbox.
 """
 
@@ -53,7 +53,15 @@ def diagnose(config: Path) -> list[Problem]:
     _probe("templates", problems, lambda: _templates(cfg))
     for academy in cfg.academies:
         _academy(cfg, academy, problems)
+    if cfg.metrics.shared:  # the trust's own Metrics sheet or workbook: can it be read?
+        _probe("metrics", problems, lambda: _read_metrics(cfg))
     return problems
+
+
+def _read_metrics(cfg: Config) -> None:
+    sink = bootstrap.metrics_sink(cfg)
+    if sink is not None:
+        sink.read()
 
 
 def _reach_emulator(host: str) -> None:

@@ -8,7 +8,7 @@ the whole trust, because the mailbox's daily limit is shared by every academy.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from destsync.domain.campaigns import (
 )
 from destsync.domain.context import PlanContext
 from destsync.domain.digest import build_digest
+from destsync.domain.metrics import tab_update
 from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
 from destsync.domain.plan import OutgoingMessage, Plan
 from destsync.domain.reconcile import Contact, plan_academy
@@ -42,6 +43,7 @@ class Staged:
     plan: Plan
     camp: CampaignPlan
     rows: dict[str, dict[str, str]]
+    metrics: list[list[str]] = field(default_factory=list)  # this academy's Metrics rows
 
     @property
     def recovering(self) -> set[str]:
@@ -57,7 +59,9 @@ def stage(
     each response parsed once)."""
     staff = cfg.mail.digest_to or ((academy.careers_email,) if academy.careers_email else ())
     planned = plan_academy(snap, roster, responses, ctx, now, Contact(cfg.campaigns, staff))
-    return Staged(academy, snap, planned.plan, planned.camp, planned.rows)
+    if not cfg.metrics.shared:  # the tracker's own Metrics tab, in its one write
+        planned.plan.metrics = tab_update(snap.metrics, planned.metrics)
+    return Staged(academy, snap, planned.plan, planned.camp, planned.rows, planned.metrics)
 
 
 def allocate(cfg: Config, renderer: Renderer, staged: Sequence[Staged], now: datetime) -> None:

@@ -49,6 +49,20 @@ class Tracker(Protocol):
         ...
 
 
+class MetricsSink(Protocol):
+    """The trust's shared Metrics tab in a file of its own (``[metrics]`` in the config)."""
+
+    api_calls: Counter[str]
+
+    def read(self) -> list[list[str]] | None:
+        """The tab's rows, header first; None when the tab does not exist yet."""
+        ...
+
+    def write(self, rows: Sequence[Sequence[str]]) -> None:
+        """Replace the whole tab with ``rows`` (header first), all or nothing."""
+        ...
+
+
 class Lease(Protocol):
     """Who may work on one academy now (see ``domain.lease``)."""
 

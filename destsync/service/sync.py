@@ -17,8 +17,9 @@ from destsync.domain.lease import LEASE_TTL
 from destsync.domain.plan import Plan
 from destsync.domain.tombstone import screen
 from destsync.errors import DestsyncError, MissingColumn, PartlyWritten
+from destsync.service.metrics_output import publish_metrics
 from destsync.service.outreach import Staged, allocate, check_templates, stage
-from destsync.service.ports import AcademyPorts
+from destsync.service.ports import AcademyPorts, MetricsSink
 from destsync.service.render import Renderer
 from destsync.service.sending import SendReport, send_all, stale_entries
 from destsync.service.withdrawal import follow_up, remove_leftovers
@@ -108,9 +109,11 @@ def run_sync(
     dry_run: bool = False,
     step: Callable[[str], None] = lambda _: None,
     holder: str = "",
+    metrics: MetricsSink | None = None,
 ) -> RunResult:
     """One run over ``ports``' academies. ``holder`` names this execution in each
-    academy's lease (a dry run takes none: it writes nothing)."""
+    academy's lease (a dry run takes none: it writes nothing). ``metrics`` is the trust's
+    shared Metrics tab, if the config names one; it is written after every tracker."""
     result = RunResult(run_id=uuid.uuid4().hex[:12])
     renderer = Renderer(cfg.mail.templates)
     # A broken template stops the run here, before anything is written or sent.
@@ -118,7 +121,7 @@ def run_sync(
     held: list[AcademyPorts] = []
     holder = holder or f"run {result.run_id}"
     try:
-        _run(cfg, ports, now, dry_run, step, holder, result, renderer, held)
+        _run(cfg, ports, now, dry_run, step, holder, result, renderer, held, metrics)
     finally:
         for p in held:
             assert p.lease is not None
@@ -133,12 +136,18 @@ def run_sync(
         # Counted last, so the lease's release is in the figures too; summed over the
         # academies (each academy's own figures are in its entry).
         for p in ports:
-            for key, n in sorted(p.api_calls.items()):
-                api, _, method = key.partition(".")
-                methods = result.api_calls.setdefault(api, {})
-                methods[method] = methods.get(method, 0) + n
-                result.academy_calls.setdefault(p.academy.code, {})[key] = n
+            _count(result, p.api_calls)
+            result.academy_calls[p.academy.code] = dict(sorted(p.api_calls.items()))
+        if metrics is not None:  # the trust's shared tab: in no academy's own figures
+            _count(result, metrics.api_calls)
     return result
+
+
+def _count(result: RunResult, calls: Counter[str]) -> None:
+    for key, n in sorted(calls.items()):
+        api, _, method = key.partition(".")
+        methods = result.api_calls.setdefault(api, {})
+        methods[method] = methods.get(method, 0) + n
 
 
 def _take(p: AcademyPorts, holder: str, result: RunResult,
@@ -159,7 +168,7 @@ def _take(p: AcademyPorts, holder: str, result: RunResult,
 
 def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
          step: Callable[[str], None], holder: str, result: RunResult, renderer: Renderer,
-         held: list[AcademyPorts]) -> None:
+         held: list[AcademyPorts], metrics: MetricsSink | None) -> None:
     staged: list[tuple[AcademyPorts, Staged]] = []
     for p in ports:
         code = p.academy.code
@@ -220,3 +229,9 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
                  counts["review_items"], counts["returns_frozen"], sent,
                  extra={"academy": code, "run_id": result.run_id, "counts": counts,
                         "emails_sent": sent})
+    if metrics is not None and staged and not dry_run:
+        step("writing the trust's Metrics tab")
+        try:
+            publish_metrics(metrics, {p.academy.code: st.metrics for p, st in staged})
+        except DestsyncError as exc:
+            raise (partly_written(exc, written, []) if written else exc) from exc

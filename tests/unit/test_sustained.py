@@ -143,7 +143,8 @@ def test_a_follow_up_in_the_same_activity_is_evidence_of_staying() -> None:
                  year1_destination="University", year1_start_date="",
                  year1_updated="2027-05-20T10:00:00")
     assert verdict(row, "actual", date(2027, 9, 1)) == judge(
-        edu, "2026-09-15", "", L, date(2027, 9, 1), date(2027, 5, 20))
+        edu, "2026-09-15", "", L, date(2027, 9, 1), date(2027, 5, 20),
+        "the one year on answer")
     # A different activity a year on is no evidence for the first one.
     moved = {**row, "year1_destination": "Apprenticeship"}
     v = verdict(moved, "actual", date(2027, 9, 1))

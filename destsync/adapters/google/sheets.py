@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from destsync.adapters.google import sheets_api as api
+from destsync.adapters.google import sheets_metrics as mtabs
 from destsync.adapters.google.retry import AmbiguousWrite, RetryPolicy
 from destsync.adapters.google.sheets_erase import SheetsErase
 from destsync.adapters.google.sheets_verify import Fresh, Late, Seen, without
@@ -77,7 +78,7 @@ class GoogleSheetsTracker(SheetsErase):
         self._seen: Seen | None = None
         self._grid: _Grid | None = None
         self.write_conflicts = 0  # cells found edited at write time (Review Conflict rows)
-        self._late = 0
+        self._late, self._metrics_rows = 0, 0  # Metrics rows when read: blanked if fewer
 
     # -- reading ------------------------------------------------------------------------
     def read(self) -> TrackerSnapshot:
@@ -87,17 +88,14 @@ class GoogleSheetsTracker(SheetsErase):
         if self.roster_tab:
             tabs.append(self.roster_tab)
             ranges.append(api.quote(self.roster_tab))
-        try:
-            blocks = self.api.batch_get(ranges)
-        except TrackerError:
-            api.explain_missing_tab(self.api, tabs, self.roster_tab)
-            raise
-        blocks = blocks + [[]] * (len(ranges) - len(blocks))
+        blocks, metrics = mtabs.read_with_tabs(self.api, ranges, tabs, self.roster_tab)
+        returns = blocks.pop()
         if self.roster_tab:
             self.roster_values = blocks.pop()
         tracker, review, *state = blocks
         seen = Seen()
         snap = TrackerSnapshot()
+        self._metrics_rows = mtabs.into_snapshot(snap, returns, metrics)
         header = tracker[0] if tracker else []
         cols = layout.read_tracker_rows(header, tracker[1:], self.headers, self.api.label, snap)
         seen.ref_col = cols["ref"]
@@ -137,6 +135,8 @@ class GoogleSheetsTracker(SheetsErase):
     def apply(self, plan: Plan, run_id: str) -> None:
         seen = self._require_read()
         grid = self._load_grid()
+        if plan.metrics is not None:
+            mtabs.add_tab(self.api, mtabs.METRICS_TAB, grid.sheet_ids, grid.rows)
         fresh = Fresh.fetch(self.api, self.headers["ref"], plan, seen)
         col = self._columns(fresh)
         adding = replace(plan, new_rows=[n for n in plan.new_rows if n.ref not in seen.pending])
@@ -184,6 +184,7 @@ class GoogleSheetsTracker(SheetsErase):
                 exc.hint = HALF_WRITTEN
             raise
         seen.pending = set()
+        self._metrics_rows = max(len(plan.metrics or []), self._metrics_rows)
         self.write_conflicts += self._late
         seen.known_submitted += [r.submitted for r in plan.responses]
 
@@ -207,6 +208,9 @@ class GoogleSheetsTracker(SheetsErase):
         state = layout.state_updates(written)
         state[META] = {**state.get(META, {}), **self._meta_rows(plan)}
         data += self._state_data(state, growth)
+        if plan.metrics is not None:  # the whole tab, rebuilt, in the same one write
+            data.append(mtabs.tab_write(mtabs.METRICS_TAB, plan.metrics, self._metrics_rows))
+            growth[mtabs.METRICS_TAB] = max(len(plan.metrics), self._metrics_rows)
         return data, growth
 
     def _columns(self, fresh: Fresh) -> dict[str, int]:

@@ -26,7 +26,7 @@ from destsync.domain.layout import (
 
 __all__ = [
     "LOG", "RETURNS", "REVIEW", "STATE_TABS", "TRACKER", "VISIBLE_TABS", "add_dropdowns",
-    "canonical", "ensure_tabs", "set_value", "style_header",
+    "canonical", "ensure_tabs", "read_block", "replace_block", "set_value", "style_header",
 ]
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -100,3 +100,18 @@ def add_dropdowns(ws: Worksheet, header_index: dict[str, int], headers: dict[str
         letter = get_column_letter(col)
         dv.add(f"{letter}2:{letter}5000")
         ws.add_data_validation(dv)
+
+
+def read_block(ws: Worksheet) -> list[list[str]]:
+    """A tab's values as canonical strings, one list per row (header first)."""
+    return [[canonical(v) for v in row] for row in ws.iter_rows(values_only=True)]
+
+
+def replace_block(ws: Worksheet, rows: list[list[str]]) -> None:
+    """Replace a tab destsync rebuilds whole (the Metrics tab): header styled, counts
+    written as numbers so a data officer can sum them, everything else as text."""
+    ws.delete_rows(1, ws.max_row)
+    style_header(ws, rows[0])
+    for r, values in enumerate(rows[1:], start=2):
+        for c, v in enumerate(values, start=1):
+            set_value(ws.cell(row=r, column=c), v, "int")

@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from destsync.adapters.local import xlsx_layout as L
 from destsync.domain import layout
 from destsync.domain.erase_plan import TabEdit
+from destsync.domain.metrics import METRICS_TAB
 from destsync.domain.model import (
     COLUMN_BY_KEY,
     LedgerEntry,
@@ -119,6 +120,10 @@ class XlsxTracker:
             snap.ledger[key] = LedgerEntry(key, state, ref, campaign, at, mid)
         for key, value in self._state(wb, "_destsync_meta"):
             snap.meta[key] = value
+        if L.RETURNS in wb.sheetnames:
+            snap.returns = [tuple(r) for r in L.read_block(wb[L.RETURNS])[1:] if any(r)]
+        if METRICS_TAB in wb.sheetnames:
+            snap.metrics = L.read_block(wb[METRICS_TAB])
         return snap
 
     def _state(self, wb: Workbook, tab: str) -> list[list[str]]:
@@ -197,6 +202,8 @@ class XlsxTracker:
             _append(wb[tab], rows_to_add)
         for tab, updates in layout.state_updates(plan).items():
             self._merge_state(wb, tab, layout.STATE_KEY_LEN[tab], updates)
+        if plan.metrics is not None:
+            L.replace_block(wb[METRICS_TAB], plan.metrics)
         self._save(wb)
 
     def record_ledger(self, entries: Iterable[LedgerEntry]) -> None:
