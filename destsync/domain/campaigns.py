@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from destsync.domain import vocab
+from destsync.domain.answers import STOP_ANSWER
 from destsync.domain.calendar import AcademicCalendar, results_day
 from destsync.domain.contact_plan import Campaign
 from destsync.domain.model import LedgerEntry, RosterEntry
@@ -101,15 +102,27 @@ def message_id(key: str) -> str:
     return f"<{digest}@destsync.invalid>"
 
 
-def prefill_link(responder_url: str, entry: str, ref: str) -> str:
+def prefill_link(responder_url: str, entry: str, ref: str,
+                 extra: tuple[tuple[str, str], ...] = ()) -> str:
     """The personal Form A link: the reference question prefilled with the student's Ref,
-    so the answer matches with certainty. Without an entry id, the plain form."""
+    so the answer matches with certainty (and any ``extra`` entry=value pairs). Without an
+    entry id, the plain form."""
     if not entry:
         return responder_url
     from urllib.parse import quote
 
     sep = "&" if "?" in responder_url else "?"
-    return f"{responder_url}{sep}usp=pp_url&{quote(entry)}={quote(ref)}"
+    pairs = "".join(f"&{quote(k)}={quote(v)}" for k, v in ((entry, ref), *extra))
+    return f"{responder_url}{sep}usp=pp_url{pairs}"
+
+
+def stop_link(responder_url: str, reference_entry: str, consent_entry: str, ref: str) -> str:
+    """The one-click stop: Form A with the Ref and the consent answer "No, stop contacting
+    me" filled in, so one Submit is a withdrawal the next sync acts on. No web server is
+    needed; "" unless both entry ids are known (without the Ref it could not be matched)."""
+    if not (reference_entry and consent_entry):
+        return ""
+    return prefill_link(responder_url, reference_entry, ref, ((consent_entry, STOP_ANSWER),))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from destsync.domain.campaigns import (
     apply_cap,
     prefill_link,
     sent_since,
+    stop_link,
 )
 from destsync.domain.context import PlanContext
 from destsync.domain.digest import build_digest
@@ -79,7 +80,8 @@ def allocate(cfg: Config, renderer: Renderer, staged: Sequence[Staged], now: dat
 
 def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
             deferred: Sequence[DueMessage], now: datetime) -> OutgoingMessage:
-    ctx = message_context(cfg, s.academy, s.rows.get(m.ref, {}), m.ref, m.cycle)
+    ctx = message_context(cfg, s.academy, s.rows.get(m.ref, {}), m.ref, m.cycle,
+                          m.campaign.audience in STUDENT_AUDIENCES)
     ctx.update(campaign_context(m.campaign, m.attempt))
     if m.campaign.audience == "staff":
         ctx["digest"] = build_digest(
@@ -89,11 +91,16 @@ def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
         )
     subject, text, html = renderer.render(m.campaign.template, m.campaign.subject, ctx)
     return OutgoingMessage(m.key, m.ref, m.campaign.key, ", ".join(m.to), subject, text, html,
-                           m.campaign.priority)
+                           m.campaign.priority, ctx["stop"]["form_link"])
+
+
+# Whose messages carry the stop form: it withdraws the student's own consent, so a
+# parent's letter (Form B) and the staff digest keep the email-to-staff way to stop.
+STUDENT_AUDIENCES = ("alumni", "leavers")
 
 
 def message_context(cfg: Config, academy: Academy, row: Mapping[str, str], ref: str,
-                    cycle: str) -> dict[str, Any]:
+                    cycle: str, student: bool = True) -> dict[str, Any]:
     leaving = row.get("leaving_year", "")
     years_out = int(cycle) - int(leaving) if cycle.isdigit() and leaving.isdigit() else 0
     return {
@@ -102,7 +109,8 @@ def message_context(cfg: Config, academy: Academy, row: Mapping[str, str], ref: 
         "student": {"forename": row.get("forename", ""), "surname": row.get("surname", ""),
                     "ref": ref, "leaving_year": leaving, "years_out": years_out},
         "form_link": prefill_link(cfg.responder_url, cfg.reference_entry, ref),
-        "stop": stop_context(academy.careers_email, ref, academy.name),
+        "stop": stop_context(academy.careers_email, ref, academy.name, stop_link(
+            cfg.responder_url, cfg.reference_entry, cfg.consent_entry, ref) if student else ""),
     }
 
 
@@ -115,7 +123,8 @@ def check_templates(cfg: Config, renderer: Renderer) -> int:
 def sample_for(cfg: Config, academy: Academy) -> dict[str, Any]:
     """Invented data, as an academy's letters would show it (render.SAMPLE_REF's link)."""
     link = prefill_link(cfg.responder_url, cfg.reference_entry, SAMPLE_REF)
-    return sample_context(academy.name, academy.careers_email, cfg.trust_name, link)
+    stop = stop_link(cfg.responder_url, cfg.reference_entry, cfg.consent_entry, SAMPLE_REF)
+    return sample_context(academy.name, academy.careers_email, cfg.trust_name, link, stop)
 
 
 def _unrendered(m: DueMessage) -> OutgoingMessage:
