@@ -49,6 +49,8 @@ class MailSettings:
     daily_cap: int
     smtp: SmtpSettings
     gmail_user: str = "me"
+    # Read bounces and replies from the sending mailbox's inbox (needs gmail.readonly).
+    gmail_read_inbox: bool = False
     digest_to: tuple[str, ...] = ()  # "" → each academy's careers email
     send_batch: int = 50  # ledger writes after this many sends
 
@@ -87,6 +89,7 @@ def parse_mail(root: TableReader, file: Path) -> MailSettings:
     s.done()
     g = t.table("gmail")
     gmail_user = g.text("user", "me")
+    read_inbox = g.flag("read_inbox", False)
     g.done()
     settings = MailSettings(
         backend=backend,
@@ -97,6 +100,7 @@ def parse_mail(root: TableReader, file: Path) -> MailSettings:
         daily_cap=t.integer("daily_cap", 2000, 0, 100_000),
         smtp=smtp,
         gmail_user=gmail_user,
+        gmail_read_inbox=read_inbox,
         digest_to=digest_to,
         send_batch=t.integer("send_batch", 50, 1, 1000),
     )

@@ -71,6 +71,7 @@ class Outcome:
     group: str
     code: int
     campaign: str
+    evidence: str = ""  # what an 820 rests on, for the Change log: the bounced attempt
 
     def cells(self) -> dict[str, str]:
         return {
@@ -248,6 +249,8 @@ def has_destination(row: Mapping[str, str], group: str) -> bool:
 def _plan_person(
     c: Campaign, p: _Person, done: Mapping[int, LedgerEntry], today: date, out: CampaignPlan
 ) -> None:
+    if any(e.state == "replied" for e in done.values()):
+        return  # they wrote back (mailback): staff read it on Review; no reminder, no code
     made = sorted(n for n, e in done.items() if e.state in SENT_STATES)
     pending = sorted(n for n, e in done.items() if e.state == "pending")
     if pending:
@@ -263,7 +266,10 @@ def _plan_person(
     if p.group and not p.responded and not p.settled:
         code = not_known_code(c, p, [done[n].state for n in made], last, today)
         if code is not None:
-            out.outcomes.append(Outcome(p.ref, p.group, code, c.key))
+            bounced = code == vocab.CANNOT_BE_CONTACTED and bool(made)
+            evidence = (f"bounced: {ledger_key(c.key, p.cycle, p.ref, made[-1])}"
+                        if bounced else "")
+            out.outcomes.append(Outcome(p.ref, p.group, code, c.key, evidence))
             return
     n = len(made) + 1
     if n > c.attempts or not p.eligible or p.responded or today > p.end:

@@ -14,6 +14,7 @@ from typing import Any
 from destsync.domain import vocab
 from destsync.domain.calendar import AcademicCalendar, Checkpoint, next_deadline
 from destsync.domain.campaigns import at_or_after, parse_key
+from destsync.domain.mailback import bounced_refs
 from destsync.domain.model import GROUPS, LedgerEntry
 from destsync.domain.report import is_known, type_group
 
@@ -77,6 +78,7 @@ def build_digest(
         "no_destination": _cut(no_dest),
         "neet_risk": _cut(neet),
         "undecided": _cut(undecided),
+        "bounced": _cut(bounced_refs(ledger)),
         "review_total": review_total,
         "review_new": review_new,
         "sent": dict(sorted(sent.items())),
@@ -126,6 +128,7 @@ def sample_digest() -> dict[str, Any]:
         "no_destination": ["OAK-0007", "OAK-0012"],
         "neet_risk": ["OAK-0031"],
         "undecided": [],
+        "bounced": ["OAK-0019"],
         "review_total": 6,
         "review_new": 2,
         "sent": {"annual_survey": 40, "form_b": 118},

@@ -8,7 +8,7 @@ the whole trust, because the mailbox's daily limit is shared by every academy.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,9 +23,11 @@ from destsync.domain.campaigns import (
 )
 from destsync.domain.context import PlanContext
 from destsync.domain.digest import build_digest
-from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
+from destsync.domain.mailback import MailBack, read_back
+from destsync.domain.model import LedgerEntry, RawResponse, RosterEntry, TrackerSnapshot
 from destsync.domain.plan import OutgoingMessage, Plan
 from destsync.domain.reconcile import Contact, plan_academy
+from destsync.service.ports import MailReader
 from destsync.service.render import (
     SAMPLE_REF,
     Renderer,
@@ -43,6 +45,7 @@ class Staged:
     plan: Plan
     camp: CampaignPlan
     rows: dict[str, dict[str, str]]
+    inbound: list[LedgerEntry] = field(default_factory=list)  # bounced, replied (mailback)
 
     @property
     def recovering(self) -> set[str]:
@@ -53,12 +56,31 @@ class Staged:
 def stage(
     cfg: Config, academy: Academy, ctx: PlanContext, snap: TrackerSnapshot,
     roster: Sequence[RosterEntry], responses: Sequence[RawResponse], now: datetime,
+    back: MailBack | None = None,
 ) -> Staged:
     """One academy's plan, tracker and campaigns together (``plan_academy``: one pass,
-    each response parsed once)."""
+    each response parsed once). ``back`` is the mail read back this run (``read_inbound``
+    has already put its ledger rows into ``snap``, so the planner sees them)."""
     staff = cfg.mail.digest_to or ((academy.careers_email,) if academy.careers_email else ())
     planned = plan_academy(snap, roster, responses, ctx, now, Contact(cfg.campaigns, staff))
-    return Staged(academy, snap, planned.plan, planned.camp, planned.rows)
+    back = back or MailBack()
+    planned.plan.review += [r for r in back.review if r.key not in snap.review_keys]
+    return Staged(academy, snap, planned.plan, planned.camp, planned.rows, back.ledger)
+
+
+# Notices and replies older than this are not read again: the campaigns' attempts span
+# 35 days, and a late delivery-failure notice comes within days.
+READ_BACK_DAYS = 60
+
+
+def read_inbound(mailer: object, snap: TrackerSnapshot) -> MailBack:
+    """Read the sending mailbox's notices and replies, and put what they change into the
+    snapshot's ledger; nothing for a mailer that cannot read (outbox, SMTP)."""
+    if not isinstance(mailer, MailReader):
+        return MailBack()
+    back = read_back(mailer.read_mail(READ_BACK_DAYS), snap.ledger, mailer.sender)
+    snap.ledger.update({e.key: e for e in back.ledger})
+    return back
 
 
 def allocate(cfg: Config, renderer: Renderer, staged: Sequence[Staged], now: datetime) -> None:
@@ -75,7 +97,7 @@ def allocate(cfg: Config, renderer: Renderer, staged: Sequence[Staged], now: dat
         s.plan.deferred = [_unrendered(m) for m in deferred]
         s.plan.messages = [_render(cfg, renderer, s, m, len(mine), deferred, now)
                            for m in mine]
-        s.plan.ledger = pending_entries(s.plan.messages, now, s.recovering)
+        s.plan.ledger = pending_entries(s.plan.messages, now, s.recovering) + s.inbound
 
 
 def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,

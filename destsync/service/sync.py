@@ -16,7 +16,7 @@ from destsync.domain.context import PlanContext
 from destsync.domain.lease import LEASE_TTL
 from destsync.domain.plan import Plan
 from destsync.errors import DestsyncError, MissingColumn, PartlyWritten
-from destsync.service.outreach import Staged, allocate, check_templates, stage
+from destsync.service.outreach import Staged, allocate, check_templates, read_inbound, stage
 from destsync.service.ports import AcademyPorts
 from destsync.service.render import Renderer
 from destsync.service.sending import SendReport, send_all, stale_entries
@@ -33,6 +33,7 @@ class RunResult:
     sends: dict[str, SendReport] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # academy -> the lease's holder
     academy_calls: dict[str, dict[str, int]] = field(default_factory=dict)  # code -> calls
+    read_back: Counter[str] = field(default_factory=Counter)  # late bounces, replies read
 
     def add_sends(self, code: str, report: SendReport) -> None:
         self.sends[code] = report
@@ -50,6 +51,8 @@ class RunResult:
             by_campaign.update(r.sent)
         total["emails_sent_by_campaign"] = dict(sorted(by_campaign.items()))
         total["emails_bounced"] = sum(r.bounced for r in self.sends.values())
+        total["bounces_read"] = self.read_back["bounces_read"]
+        total["replies_read"] = self.read_back["replies_read"]
         total["emails_recovered"] = sum(r.recovered for r in self.sends.values())
         total["emails_held_by_limit"] = sum(r.held for r in self.sends.values())
         total["mail_limit"] = next((r.limit for r in self.sends.values() if r.limit), "")
@@ -170,9 +173,11 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
             raise exc.for_academy(code) from None
         roster = p.roster.read()
         responses = p.responses.read(None)
+        back = read_inbound(p.mailer, snap)
+        result.read_back.update(bounces_read=back.bounced, replies_read=back.replies)
         step(f"{code}: planning")
         ctx = context_for(cfg, code)
-        st = stage(cfg, p.academy, ctx, snap, roster, responses, now)
+        st = stage(cfg, p.academy, ctx, snap, roster, responses, now, back)
         if p.mailer is None:
             st.camp.due.clear()
         staged.append((p, st))
