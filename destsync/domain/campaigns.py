@@ -85,6 +85,9 @@ class CampaignPlan:
     due: list[DueMessage] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # pending keys no longer due
+    # "campaign ref (n left)": attempts the window cannot hold at their spacing, for the
+    # digest; the checkpoint stays blank rather than become not known without them.
+    short: list[str] = field(default_factory=list)
 
 
 def ledger_key(campaign: str, cycle: str, ref: str, attempt: int) -> str:
@@ -272,11 +275,18 @@ def _plan_person(
             out.outcomes.append(Outcome(p.ref, p.group, code, c.key, evidence))
             return
     n = len(made) + 1
-    if n > c.attempts or not p.eligible or p.responded or today > p.end:
+    if n > c.attempts or not p.eligible or p.responded:
         return
     due = p.start + timedelta(days=c.spacing_days[n - 1])
     if last is not None and n >= 2:
         due = max(due, last + timedelta(days=c.spacing_days[n - 1] - c.spacing_days[n - 2]))
+    # When the last attempt would go, this one going on its day or today (a late start
+    # keeps the gaps): past the window's end means the window cannot hold them all.
+    final = max(due, today) + timedelta(days=c.spacing_days[-1] - c.spacing_days[n - 1])
+    if final > p.end and today <= p.end + timedelta(days=c.grace_days):
+        out.short.append(f"{c.key} {p.ref} ({c.attempts - n + 1} left)")
+    if today > p.end:
+        return
     if due <= today:
         out.due.append(DueMessage(ledger_key(c.key, p.cycle, p.ref, n), p.ref, c, p.cycle, n,
                                   p.to))

@@ -32,6 +32,7 @@ def build_digest(
     review_new: int,
     due: int,
     deferred: Iterable[str],
+    short: Iterable[str] = (),
 ) -> dict[str, Any]:
     today = now.date()
     cohorts = {int(r["leaving_year"]) for r in rows.values() if r.get("leaving_year", "").isdigit()}
@@ -79,6 +80,8 @@ def build_digest(
         "neet_risk": _cut(neet),
         "undecided": _cut(undecided),
         "bounced": _cut(bounced_refs(ledger)),
+        # Attempts the window cannot hold: staff may phone, or widen the window.
+        "short": _cut(sorted(short)),
         "review_total": review_total,
         "review_new": review_new,
         "sent": dict(sorted(sent.items())),
@@ -129,6 +132,7 @@ def sample_digest() -> dict[str, Any]:
         "neet_risk": ["OAK-0031"],
         "undecided": [],
         "bounced": ["OAK-0019"],
+        "short": ["annual_survey OAK-0023 (2 left)"],
         "review_total": 6,
         "review_new": 2,
         "sent": {"annual_survey": 40, "form_b": 118},

@@ -109,7 +109,7 @@ def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
         ctx["digest"] = build_digest(
             s.rows, s.snap.ledger, cfg.calendar, cfg.checkpoints, now,
             len(s.snap.review_keys) + len(s.plan.review), len(s.plan.review), due,
-            [d.campaign.key for d in deferred],
+            [d.campaign.key for d in deferred], s.camp.short,
         )
     subject, text, html = renderer.render(m.campaign.template, m.campaign.subject, ctx)
     return OutgoingMessage(m.key, m.ref, m.campaign.key, ", ".join(m.to), subject, text, html,

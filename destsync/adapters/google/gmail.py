@@ -80,12 +80,20 @@ class GmailMailer:
         return self.service.users().drafts()
 
     def probe(self) -> None:
-        """Can destsync act as this mailbox? One users.getProfile, nothing sent."""
+        """Can destsync act as this mailbox? One users.getProfile (and, reading the
+        inbox, one users.messages.list), nothing sent."""
         self._count("gmail.getProfile")
         try:
             self.service.users().getProfile(userId=self.user).execute()
         except Exception as exc:
             raise _mail_error(exc, "reach the sending mailbox") from None
+        if self.read_inbox:  # the gmail.readonly delegation, which read_inbox needs
+            self._count("gmail.messages.list")
+            try:
+                self.service.users().messages().list(userId=self.user, maxResults=1
+                                                      ).execute()
+            except Exception as exc:
+                raise _read_error(exc) from None
 
     # -- the two steps, and recovery ------------------------------------------------------
 
