@@ -27,6 +27,7 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 from destsync.domain.campaigns import ledger_key, message_id, parse_key
+from destsync.domain.masking import mask_email, mask_phone
 from destsync.domain.model import LedgerEntry
 from destsync.domain.normalize import clean_text
 from destsync.domain.plan import ReviewItem
@@ -139,8 +140,8 @@ def _referenced(msg: Message) -> list[str]:
 
 def reply_text(msg: EmailMessage) -> str:
     """The reply's own words: the plain part without the quoted message, on one line,
-    without control characters, at most REPLY_TEXT_MAX characters. The writers store
-    it as text, so a reply that starts with "=" stays text."""
+    without control characters, at most REPLY_TEXT_MAX characters, contact details
+    masked. The writers store it as text, so a reply that starts with "=" stays text."""
     body = msg.get_body(("plain",)) or msg.get_body(("html",))
     text = _text(body) if body is not None else ""
     if body is not None and body.get_content_type() == "text/html":
@@ -150,7 +151,18 @@ def reply_text(msg: EmailMessage) -> str:
         if line.lstrip().startswith(">") or re.match(r"^\s*On .{4,200} wrote:\s*$", line):
             break  # where the quoted original starts
         kept.append(line)
-    return clean_text(" ".join(kept), REPLY_TEXT_MAX)
+    return mask_contacts(clean_text(" ".join(kept), REPLY_TEXT_MAX))
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"\+?\d[\d ()-]{8,}\d")
+
+
+def mask_contacts(text: str) -> str:
+    """Emails and phone numbers in free text masked as the Review tab shows them
+    elsewhere: it keeps history, and consent may be withdrawn later."""
+    text = _EMAIL.sub(lambda m: mask_email(m.group(0)), text)
+    return _PHONE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def _text(part: Message) -> str:

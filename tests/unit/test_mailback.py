@@ -87,6 +87,14 @@ def test_a_reply_stops_the_reminders_and_goes_to_review_inert_and_short() -> Non
         "annual_survey/2027/OAK-1001/2"]
 
 
+def test_contact_details_in_a_reply_are_masked_on_review() -> None:
+    held = ledger(gmail_sent(KEY, "t1"))
+    text = "My new email is new.me@example.org and my mobile +44 7700 900123. I'm at college."
+    [item] = read_back([InboundMail("r1", "t1", reply(text))], held).review
+    assert "new.me@example.org" not in item.form_value and "900123" not in item.form_value
+    assert "n***@e***.org" in item.form_value and item.form_value.endswith("I'm at college.")
+
+
 def test_a_reply_in_reply_to_destsyncs_own_message_id_is_matched_where_it_survived() -> None:
     held = ledger(sent(KEY, date(2027, 5, 3)))  # SMTP: the ledger holds our Message-ID
     back = read_back([InboundMail("r1", "", reply("Thanks!", message_id(KEY)))], held)
