@@ -98,10 +98,10 @@ def _prefill_key(cfg: Config, source: Any) -> None:
 
     form = execute(source.service.forms().get(formId=source.form_id), source.what)
     for key, what in (("reference", "links would not prefill it"),
-                      ("consent", "the stop link would not prefill the stop answer")):
+                      ("consent", "messages would carry no working stop link")):
         real = reference_entry(form, source.questions.get(key, ""))
         have = getattr(cfg, f"{key}_entry")
-        if real and real != have and (have or key == "reference"):
+        if real and real != have:
             raise ConfigError(
                 f"form_a.{key}_entry is {have!r}, but {source.what}'s "
                 f"{key} question is prefilled by {real!r}, so {what}",
