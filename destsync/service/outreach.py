@@ -23,7 +23,7 @@ from destsync.domain.campaigns import (
 )
 from destsync.domain.context import PlanContext
 from destsync.domain.digest import build_digest
-from destsync.domain.mailback import MailBack, read_back
+from destsync.domain.mailback import InboundMail, MailBack, read_back
 from destsync.domain.model import LedgerEntry, RawResponse, RosterEntry, TrackerSnapshot
 from destsync.domain.plan import OutgoingMessage, Plan
 from destsync.domain.reconcile import Contact, plan_academy
@@ -73,12 +73,18 @@ def stage(
 READ_BACK_DAYS = 60
 
 
-def read_inbound(mailer: object, snap: TrackerSnapshot) -> MailBack:
+def read_inbound(mailer: object, snap: TrackerSnapshot,
+                 seen: dict[str, Sequence[InboundMail]] | None = None) -> MailBack:
     """Read the sending mailbox's notices and replies, and put what they change into the
-    snapshot's ledger; nothing for a mailer that cannot read (outbox, SMTP)."""
+    snapshot's ledger; nothing for a mailer that cannot read (outbox, SMTP). ``seen``
+    keeps each mailbox's mail for the run: academies sending from one mailbox read it
+    once (each matches only its own ledger)."""
     if not isinstance(mailer, MailReader):
         return MailBack()
-    back = read_back(mailer.read_mail(READ_BACK_DAYS), snap.ledger, mailer.sender)
+    seen = {} if seen is None else seen
+    if mailer.sender not in seen:
+        seen[mailer.sender] = mailer.read_mail(READ_BACK_DAYS)
+    back = read_back(seen[mailer.sender], snap.ledger, mailer.sender)
     snap.ledger.update({e.key: e for e in back.ledger})
     return back
 

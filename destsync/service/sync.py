@@ -161,6 +161,7 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
          step: Callable[[str], None], holder: str, result: RunResult, renderer: Renderer,
          held: list[AcademyPorts]) -> None:
     staged: list[tuple[AcademyPorts, Staged]] = []
+    inboxes: dict[str, Any] = {}  # each sending mailbox's mail, read once per run
     for p in ports:
         code = p.academy.code
         if not dry_run and not _take(p, holder, result, held):
@@ -173,7 +174,7 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
             raise exc.for_academy(code) from None
         roster = p.roster.read()
         responses = p.responses.read(None)
-        back = read_inbound(p.mailer, snap)
+        back = read_inbound(p.mailer, snap, inboxes)
         result.read_back.update(bounces_read=back.bounced, replies_read=back.replies)
         step(f"{code}: planning")
         ctx = context_for(cfg, code)

@@ -122,3 +122,29 @@ def test_every_attempt_bounced_is_820_with_the_bounce_as_evidence() -> None:
     # A later attempt that went through clears it from the digest's list.
     held[k3] = sent(k3, date(2027, 6, 5))
     assert bounced_refs(held) == []
+
+
+class _Inbox:
+    """A MailReader holding one reply, counting its reads."""
+
+    def __init__(self, sender: str) -> None:
+        self.sender, self.reads = sender, 0
+
+    def read_mail(self, days: int) -> list[InboundMail]:
+        self.reads += 1
+        return [InboundMail("r1", "t1", reply("Thanks"))]
+
+
+def test_academies_sending_from_one_mailbox_read_it_once_and_match_their_own() -> None:
+    from destsync.domain.model import TrackerSnapshot
+    from destsync.service.outreach import read_inbound
+
+    oak, elm = TrackerSnapshot(), TrackerSnapshot()
+    oak.ledger = ledger(gmail_sent(KEY, "t1"))
+    elm.ledger = ledger(gmail_sent("annual_survey/2027/ELM-1/1", "t5"))
+    inbox, seen = _Inbox("careers@example.org"), {}  # type: ignore[var-annotated]
+    assert read_inbound(inbox, oak, seen).replies == 1
+    assert read_inbound(inbox, elm, seen).replies == 0  # not its message
+    assert inbox.reads == 1
+    assert oak.ledger["annual_survey/2027/OAK-1001/0"].state == "replied"
+    assert read_inbound(object(), oak).ledger == []  # outbox, SMTP: nothing to read
