@@ -35,7 +35,7 @@ class SmtpSettings:
     ssl: bool = False
     username: str = ""
     password_env: str = ""  # the name of an environment variable, never the password
-    journal: Path | None = None
+    journal: Path | None = None  # None: "tracker", the ledger is the journal
     timeout: int = 30
 
 
@@ -49,6 +49,8 @@ class MailSettings:
     daily_cap: int
     smtp: SmtpSettings
     gmail_user: str = "me"
+    # Read bounces and replies from the sending mailbox's inbox (needs gmail.readonly).
+    gmail_read_inbox: bool = False
     digest_to: tuple[str, ...] = ()  # "" → each academy's careers email
     send_batch: int = 50  # ledger writes after this many sends
 
@@ -79,7 +81,7 @@ def parse_mail(root: TableReader, file: Path) -> MailSettings:
         ssl=ssl,
         username=s.opt_text("username"),
         password_env=s.opt_text("password_env"),
-        journal=(file.parent / s.text("journal", "smtp-sent.journal")).resolve(),
+        journal=_journal(file, s.text("journal", "smtp-sent.journal")),
         timeout=s.integer("timeout", 30, 1, 600),
     )
     if smtp.ssl and smtp.starttls:
@@ -87,6 +89,7 @@ def parse_mail(root: TableReader, file: Path) -> MailSettings:
     s.done()
     g = t.table("gmail")
     gmail_user = g.text("user", "me")
+    read_inbox = g.flag("read_inbox", False)
     g.done()
     settings = MailSettings(
         backend=backend,
@@ -97,8 +100,11 @@ def parse_mail(root: TableReader, file: Path) -> MailSettings:
         daily_cap=t.integer("daily_cap", 2000, 0, 100_000),
         smtp=smtp,
         gmail_user=gmail_user,
+        gmail_read_inbox=read_inbox,
         digest_to=digest_to,
-        send_batch=t.integer("send_batch", 50, 1, 1000),
+        # With the journal in the tracker, the ledger is the journal: a batch of 1 makes
+        # each 250 durable at once (one Sheets write per message).
+        send_batch=t.integer("send_batch", 50 if smtp.journal else 1, 1, 1000),
     )
     t.done()
     return settings
@@ -167,6 +173,12 @@ def _campaign(t: TableReader) -> Campaign:
     )
     t.done()
     return campaign
+
+
+def _journal(file: Path, value: str) -> Path | None:
+    """The SMTP journal's file, or None for "tracker": no file (Cloud Run keeps no disk
+    between runs); the ledger's sent rows are the journal."""
+    return None if value == "tracker" else (file.parent / value).resolve()
 
 
 def _looks_like_email(text: str) -> bool:

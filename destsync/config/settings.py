@@ -108,6 +108,7 @@ class Config:
     mail: MailSettings = field(default_factory=default_mail)
     campaigns: tuple[Campaign, ...] = DEFAULT_CAMPAIGNS
     reference_entry: str = ""  # the prefill key of the reference question, "entry.123"
+    consent_entry: str = ""  # the consent question's, for the stop link
     google: GoogleSettings = field(default_factory=GoogleSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     la_columns: dict[str, str] = field(default_factory=dict)  # the LA's own headers
@@ -193,10 +194,8 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
             raise q_t.error(key, "is not a Form A field", f"use one of {', '.join(FORM_FIELDS)}")
         questions[key] = q_t.text(key)
     q_t.done()
-    reference_entry = form.opt_text("reference_entry")
-    if reference_entry and not re.fullmatch(r"entry\.\d+", reference_entry):
-        raise form.error("reference_entry", f"is {reference_entry!r}",
-                         'copy it from a prefilled link: "entry.123456789"')
+    reference_entry, consent_entry = (_entry(form, k) for k in ("reference_entry",
+                                                               "consent_entry"))
     form.done()
 
     academies = tuple(_academy(a, file) for a in root.tables("academies"))
@@ -230,10 +229,19 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
         mail=mail,
         campaigns=campaigns,
         reference_entry=reference_entry,
+        consent_entry=consent_entry,
         google=google,
         metrics=metrics,
         la_columns=la_columns,
     )
+
+
+def _entry(form: TableReader, key: str) -> str:
+    """A prefill key, "entry.<n>", as `destsync setup` prints it."""
+    value = form.opt_text(key)
+    if value and not re.fullmatch(r"entry\.\d+", value):
+        raise form.error(key, f"is {value!r}", 'copy it from a prefilled link: "entry.123456789"')
+    return value
 
 
 def _distinct_academies(root: TableReader, academies: tuple[Academy, ...]) -> None:

@@ -25,6 +25,7 @@ class ParsedResponse:
     email: str = ""
     phone: str = ""
     consent: bool | None = None
+    withdraws: bool = False  # the stop link's answer: "No, stop contacting me"
     group_values: dict[str, str] = field(default_factory=dict)  # field key -> value
     problems: list[tuple[str, str]] = field(default_factory=list)  # (form field, problem)
     # The school's calendar date of the submission (Forms gives UTC: 00:30 BST on 1 April
@@ -37,6 +38,9 @@ class ParsedResponse:
 
 
 CONTACT_KEYS = ("email", "phone")  # contact details: kept only with consent
+# Form A's third consent option, the answer every message's stop link prefills: a
+# withdrawal, recorded as consent "Withdrawn" (no contact of the student or their parents).
+STOP_ANSWER = "No, stop contacting me"
 
 
 # Answers that speak for a checkpoint: a reply with any of them, even unreadable, is a
@@ -68,6 +72,7 @@ def parse_response(raw: RawResponse, today: date, tz: tzinfo | None = None) -> P
     p.phone = phone if isinstance(phone, str) else ""
     consent = take("consent", n.parse_consent(a.get("consent", "")))
     p.consent = consent if isinstance(consent, bool) else None
+    p.withdraws = p.consent is False and n.is_stop_answer(a.get("consent", ""))
     if p.consent is False:
         # A student who said no: their contact details are not kept anywhere, so a
         # malformed one must not reach the Review tab either (it would quote it).

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from destsync.domain import vocab
+from destsync.domain.answers import STOP_ANSWER
 from destsync.domain.calendar import AcademicCalendar, results_day
 from destsync.domain.consent import version_in
 from destsync.domain.contact_plan import Campaign
@@ -71,6 +72,7 @@ class Outcome:
     group: str
     code: int
     campaign: str
+    evidence: str = ""  # what an 820 rests on, for the Change log: the bounced attempt
 
     def cells(self) -> dict[str, str]:
         return {
@@ -84,6 +86,9 @@ class CampaignPlan:
     due: list[DueMessage] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # pending keys no longer due
+    # "campaign ref (n left)": attempts the window cannot hold at their spacing, for the
+    # digest; the checkpoint stays blank rather than become not known without them.
+    short: list[str] = field(default_factory=list)
 
 
 def ledger_key(campaign: str, cycle: str, ref: str, attempt: int) -> str:
@@ -102,15 +107,27 @@ def message_id(key: str) -> str:
     return f"<{digest}@destsync.invalid>"
 
 
-def prefill_link(responder_url: str, entry: str, ref: str) -> str:
+def prefill_link(responder_url: str, entry: str, ref: str,
+                 extra: tuple[tuple[str, str], ...] = ()) -> str:
     """The personal Form A link: the reference question prefilled with the student's Ref,
-    so the answer matches with certainty. Without an entry id, the plain form."""
+    so the answer matches with certainty (and any ``extra`` entry=value pairs). Without an
+    entry id, the plain form."""
     if not entry:
         return responder_url
     from urllib.parse import quote
 
     sep = "&" if "?" in responder_url else "?"
-    return f"{responder_url}{sep}usp=pp_url&{quote(entry)}={quote(ref)}"
+    pairs = "".join(f"&{quote(k)}={quote(v)}" for k, v in ((entry, ref), *extra))
+    return f"{responder_url}{sep}usp=pp_url{pairs}"
+
+
+def stop_link(responder_url: str, reference_entry: str, consent_entry: str, ref: str) -> str:
+    """The one-click stop: Form A with the Ref and the consent answer "No, stop contacting
+    me" filled in, so one Submit is a withdrawal the next sync acts on. No web server is
+    needed; "" unless both entry ids are known (without the Ref it could not be matched)."""
+    if not (reference_entry and consent_entry):
+        return ""
+    return prefill_link(responder_url, reference_entry, ref, ((consent_entry, STOP_ANSWER),))
 
 
 @dataclass(frozen=True)
@@ -244,6 +261,8 @@ def has_destination(row: Mapping[str, str], group: str) -> bool:
 def _plan_person(
     c: Campaign, p: _Person, done: Mapping[int, LedgerEntry], today: date, out: CampaignPlan
 ) -> None:
+    if any(e.state == "replied" for e in done.values()):
+        return  # they wrote back (mailback): staff read it on Review; no reminder, no code
     made = sorted(n for n, e in done.items() if e.state in SENT_STATES)
     pending = sorted(n for n, e in done.items() if e.state == "pending")
     if pending:
@@ -259,14 +278,24 @@ def _plan_person(
     if p.group and not p.responded and not p.settled:
         code = not_known_code(c, p, [done[n].state for n in made], last, today)
         if code is not None:
-            out.outcomes.append(Outcome(p.ref, p.group, code, c.key))
+            bounced = code == vocab.CANNOT_BE_CONTACTED and bool(made)
+            evidence = (f"bounced: {ledger_key(c.key, p.cycle, p.ref, made[-1])}"
+                        if bounced else "")
+            out.outcomes.append(Outcome(p.ref, p.group, code, c.key, evidence))
             return
     n = len(made) + 1
-    if n > c.attempts or not p.eligible or p.responded or today > p.end:
+    if n > c.attempts or not p.eligible or p.responded:
         return
     due = p.start + timedelta(days=c.spacing_days[n - 1])
     if last is not None and n >= 2:
         due = max(due, last + timedelta(days=c.spacing_days[n - 1] - c.spacing_days[n - 2]))
+    # When the last attempt would go, this one going on its day or today (a late start
+    # keeps the gaps): past the window's end means the window cannot hold them all.
+    final = max(due, today) + timedelta(days=c.spacing_days[-1] - c.spacing_days[n - 1])
+    if final > p.end and today <= p.end + timedelta(days=c.grace_days):
+        out.short.append(f"{c.key} {p.ref} ({c.attempts - n + 1} left)")
+    if today > p.end:
+        return
     if due <= today:
         out.due.append(DueMessage(ledger_key(c.key, p.cycle, p.ref, n), p.ref, c, p.cycle, n,
                                   p.to))

@@ -14,6 +14,7 @@ from typing import Any
 from destsync.domain import vocab
 from destsync.domain.calendar import AcademicCalendar, Checkpoint, next_deadline
 from destsync.domain.campaigns import at_or_after, parse_key
+from destsync.domain.mailback import bounced_refs
 from destsync.domain.model import GROUPS, LedgerEntry
 from destsync.domain.report import is_known, type_group
 from destsync.domain.validation import validation
@@ -32,6 +33,7 @@ def build_digest(
     review_new: int,
     due: int,
     deferred: Iterable[str],
+    short: Iterable[str] = (),
 ) -> dict[str, Any]:
     today = now.date()
     cohorts = {int(r["leaving_year"]) for r in rows.values() if r.get("leaving_year", "").isdigit()}
@@ -80,6 +82,9 @@ def build_digest(
         "neet_risk": _cut(neet),
         "undecided": _cut(undecided),
         "unvalidated": _cut(unvalidated),
+        "bounced": _cut(bounced_refs(ledger)),
+        # Attempts the window cannot hold: staff may phone, or widen the window.
+        "short": _cut(sorted(short)),
         "review_total": review_total,
         "review_new": review_new,
         "sent": dict(sorted(sent.items())),
@@ -147,6 +152,8 @@ def sample_digest() -> dict[str, Any]:
         "neet_risk": ["OAK-0031"],
         "undecided": [],
         "unvalidated": ["OAK-0044"],
+        "bounced": ["OAK-0019"],
+        "short": ["annual_survey OAK-0023 (2 left)"],
         "review_total": 6,
         "review_new": 2,
         "sent": {"annual_survey": 40, "form_b": 118},

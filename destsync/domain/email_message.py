@@ -35,9 +35,9 @@ def build_email(
     em["To"] = [Address(addr_spec=_addr(a)) for a in msg.to.split(",") if a.strip()]
     if reply_to:
         em["Reply-To"] = Address(addr_spec=_addr(reply_to))
-        em["List-Unsubscribe"] = (
-            f"<mailto:{_addr(reply_to)}?subject={quote('Stop contact ' + msg.ref)}>"
-        )
+    unsubscribe = list_unsubscribe(reply_to, msg.ref, msg.stop_url)
+    if unsubscribe:
+        em["List-Unsubscribe"] = unsubscribe
     em["Date"] = format_datetime(date or datetime.now().astimezone())
     em["Message-ID"] = message_id(msg.key)
     em["X-Destsync-Key"] = one_line(msg.key)
@@ -45,6 +45,19 @@ def build_email(
     em.set_content(msg.text, cte="quoted-printable")
     em.add_alternative(msg.html, subtype="html", cte="quoted-printable")
     return em
+
+
+def list_unsubscribe(careers: str, ref: str, stop_url: str) -> str:
+    """RFC 2369 List-Unsubscribe: a mail to the careers team and, when there is one, the
+    prefilled stop form (https, opened in a browser). No List-Unsubscribe-Post: RFC 8058
+    one-click needs an https endpoint that acts on a bare POST, and a Google Form's
+    viewform page does not, so claiming one-click would unsubscribe nobody."""
+    uris = []
+    if careers:
+        uris.append(f"<mailto:{_addr(careers)}?subject={quote('Stop contact ' + ref)}>")
+    if stop_url.startswith("https://") and not any(ch in stop_url for ch in " <>,\r\n"):
+        uris.append(f"<{stop_url}>")
+    return ", ".join(uris)
 
 
 def _addr(text: str) -> str:

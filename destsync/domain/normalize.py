@@ -337,6 +337,13 @@ def parse_consent(text: str) -> Parsed[bool]:
     return bad(f"Consent answer '{preview(text)}' is not clearly yes or no.")
 
 
+def is_stop_answer(text: str) -> bool:
+    """The stop link's consent answer ("No, stop contacting me"), however a CSV export or a
+    person spelled it: a no that asks for no more contact, not only no storing."""
+    words = re.sub(r"[^a-z]+", " ", clean_text(text).lower()).split()
+    return bool(words) and words[0] in _NO_FIRST and "stop" in words
+
+
 _UNKNOWN_DURATION = re.compile(
     r"\b(permanent|ongoing|not sure|unsure|dont know|unknown|n a|na|tbc|tbd|indefinite"
     r"|open ended|no end date)\b"

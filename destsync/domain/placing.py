@@ -261,7 +261,8 @@ class _Placer:
     def _identity(self, ref: str, p: ParsedResponse) -> None:
         rid = p.raw.response_id
         if p.consent is not None:
-            self.out.want(ref, "consent", "Yes" if p.consent else "No", rid)
+            said = "Withdrawn" if p.withdraws else ("Yes" if p.consent else "No")
+            self.out.want(ref, "consent", said, rid)
             self.out.want(ref, "consent_date", self._local_date(p).isoformat(), rid)
             prior = self.snap.base.get((ref, "consent_evidence"), "")
             self.out.want(ref, "consent_evidence", evidence(

@@ -72,6 +72,7 @@ class OutgoingMessage:
     text: str
     html: str
     priority: int = 0
+    stop_url: str = ""  # the prefilled stop link, for the List-Unsubscribe header
 
 
 @dataclass

@@ -90,7 +90,8 @@ def plan_academy(
         audience = Audience(ctx.academy_code, contact.staff, ctx.calendar, rows, roster,
                             snap.ledger, versions)
         camp = plan_campaigns(contact.campaigns, audience, now)
-        wants = [(o.ref, col, value, f"campaign {o.campaign}")
+        wants = [(o.ref, col, value, f"campaign {o.campaign}"
+                  + (f" ({o.evidence})" if o.evidence else ""))
                  for o in camp.outcomes for col, value in o.cells().items()]
         if wants:
             _merge_extra(placement, merger, expired, wants)

@@ -182,13 +182,15 @@ def build_mailer(cfg: Config, academy: Academy, calls: Counter[str]) -> Mailer |
     from destsync.adapters.google import gmail
 
     # The mailbox is reached by domain-wide delegation: act as the sending address.
+    scopes = gmail.SCOPES + (cr.GMAIL_READ_SCOPES if mail.gmail_read_inbox else ())
     creds = None if os.environ.get("WORKSPACE_EMULATOR_HOST") else cr.credentials_for(
-        gmail.SCOPES, cfg.google.credentials_file, subject=sender
+        scopes, cfg.google.credentials_file, subject=sender
     )
     policy = retry_policy(cfg)
     return gmail.GmailMailer(
         gmail.build_service(creds, policy), sender, user=mail.gmail_user,
         sender_name=mail.sender_name, reply_to=reply_to, calls=calls, policy=policy,
+        read_inbox=mail.gmail_read_inbox,
     )
 
 

@@ -198,11 +198,12 @@ def setup(config: Path) -> int:
                 create_form(source, title)
                 print(f"{a.code}: created Form A, form id {source.form_id}")
                 print(f"  set responses.form_id = \"{source.form_id}\" for {a.code} in {config}")
-            changed, entry = setup_form(source, title)
+            changed, entries = setup_form(source, title)
             print(f"{a.code}: {'updated' if changed else 'already set up'} {source.what}")
             print(f"{a.code}: Form A {publish_form(source)}")
-            if entry and entry != cfg.reference_entry:
-                print(f"  set form_a.reference_entry = \"{entry}\" for prefilled links")
+            for key, entry in entries.items():
+                if entry and entry != getattr(cfg, key):
+                    print(f"  set form_a.{key} = \"{entry}\" for prefilled links")
     return 0
 
 

@@ -105,13 +105,16 @@ def _prefill_key(cfg: Config, source: Any) -> None:
     from destsync.errors import ConfigError
 
     form = execute(source.service.forms().get(formId=source.form_id), source.what)
-    real = reference_entry(form, source.questions.get("reference", ""))
-    if real and real != cfg.reference_entry:
-        raise ConfigError(
-            f"form_a.reference_entry is {cfg.reference_entry!r}, but {source.what}'s "
-            f"reference question is prefilled by {real!r}, so links would not prefill it",
-            f'set form_a.reference_entry = "{real}"',
-        )
+    for key, what in (("reference", "links would not prefill it"),
+                      ("consent", "messages would carry no working stop link")):
+        real = reference_entry(form, source.questions.get(key, ""))
+        have = getattr(cfg, f"{key}_entry")
+        if real and real != have:
+            raise ConfigError(
+                f"form_a.{key}_entry is {have!r}, but {source.what}'s "
+                f"{key} question is prefilled by {real!r}, so {what}",
+                f'set form_a.{key}_entry = "{real}"',
+            )
 
 
 def doctor(config: Path) -> int:

@@ -19,13 +19,16 @@ from destsync.domain.campaigns import (
     apply_cap,
     prefill_link,
     sent_since,
+    stop_link,
 )
 from destsync.domain.context import PlanContext
 from destsync.domain.digest import build_digest
+from destsync.domain.mailback import InboundMail, MailBack, read_back
 from destsync.domain.metrics import tab_update
-from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
+from destsync.domain.model import LedgerEntry, RawResponse, RosterEntry, TrackerSnapshot
 from destsync.domain.plan import OutgoingMessage, Plan
 from destsync.domain.reconcile import Contact, plan_academy
+from destsync.service.ports import MailReader
 from destsync.service.render import (
     SAMPLE_REF,
     Renderer,
@@ -44,6 +47,7 @@ class Staged:
     camp: CampaignPlan
     rows: dict[str, dict[str, str]]
     metrics: list[list[str]] = field(default_factory=list)  # this academy's Metrics rows
+    inbound: list[LedgerEntry] = field(default_factory=list)  # bounced, replied (mailback)
 
     @property
     def recovering(self) -> set[str]:
@@ -54,14 +58,40 @@ class Staged:
 def stage(
     cfg: Config, academy: Academy, ctx: PlanContext, snap: TrackerSnapshot,
     roster: Sequence[RosterEntry], responses: Sequence[RawResponse], now: datetime,
+    back: MailBack | None = None,
 ) -> Staged:
     """One academy's plan, tracker and campaigns together (``plan_academy``: one pass,
-    each response parsed once)."""
+    each response parsed once). ``back`` is the mail read back this run (``read_inbound``
+    has already put its ledger rows into ``snap``, so the planner sees them)."""
     staff = cfg.mail.digest_to or ((academy.careers_email,) if academy.careers_email else ())
     planned = plan_academy(snap, roster, responses, ctx, now, Contact(cfg.campaigns, staff))
     if not cfg.metrics.shared:  # the tracker's own Metrics tab, in its one write
         planned.plan.metrics = tab_update(snap.metrics, planned.metrics)
-    return Staged(academy, snap, planned.plan, planned.camp, planned.rows, planned.metrics)
+    back = back or MailBack()
+    planned.plan.review += [r for r in back.review if r.key not in snap.review_keys]
+    return Staged(academy, snap, planned.plan, planned.camp, planned.rows, planned.metrics,
+                  back.ledger)
+
+
+# Notices and replies older than this are not read again: the campaigns' attempts span
+# 35 days, and a late delivery-failure notice comes within days.
+READ_BACK_DAYS = 60
+
+
+def read_inbound(mailer: object, snap: TrackerSnapshot,
+                 seen: dict[str, Sequence[InboundMail]] | None = None) -> MailBack:
+    """Read the sending mailbox's notices and replies, and put what they change into the
+    snapshot's ledger; nothing for a mailer that cannot read (outbox, SMTP). ``seen``
+    keeps each mailbox's mail for the run: academies sending from one mailbox read it
+    once (each matches only its own ledger)."""
+    if not isinstance(mailer, MailReader):
+        return MailBack()
+    seen = {} if seen is None else seen
+    if mailer.sender not in seen:
+        seen[mailer.sender] = mailer.read_mail(READ_BACK_DAYS)
+    back = read_back(seen[mailer.sender], snap.ledger, mailer.sender)
+    snap.ledger.update({e.key: e for e in back.ledger})
+    return back
 
 
 def allocate(cfg: Config, renderer: Renderer, staged: Sequence[Staged], now: datetime) -> None:
@@ -78,26 +108,32 @@ def allocate(cfg: Config, renderer: Renderer, staged: Sequence[Staged], now: dat
         s.plan.deferred = [_unrendered(m) for m in deferred]
         s.plan.messages = [_render(cfg, renderer, s, m, len(mine), deferred, now)
                            for m in mine]
-        s.plan.ledger = pending_entries(s.plan.messages, now, s.recovering)
+        s.plan.ledger = pending_entries(s.plan.messages, now, s.recovering) + s.inbound
 
 
 def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
             deferred: Sequence[DueMessage], now: datetime) -> OutgoingMessage:
-    ctx = message_context(cfg, s.academy, s.rows.get(m.ref, {}), m.ref, m.cycle)
+    ctx = message_context(cfg, s.academy, s.rows.get(m.ref, {}), m.ref, m.cycle,
+                          m.campaign.audience in STUDENT_AUDIENCES)
     ctx.update(campaign_context(m.campaign, m.attempt))
     if m.campaign.audience == "staff":
         ctx["digest"] = build_digest(
             s.rows, s.snap.ledger, cfg.calendar, cfg.checkpoints, now,
             len(s.snap.review_keys) + len(s.plan.review), len(s.plan.review), due,
-            [d.campaign.key for d in deferred],
+            [d.campaign.key for d in deferred], s.camp.short,
         )
     subject, text, html = renderer.render(m.campaign.template, m.campaign.subject, ctx)
     return OutgoingMessage(m.key, m.ref, m.campaign.key, ", ".join(m.to), subject, text, html,
-                           m.campaign.priority)
+                           m.campaign.priority, ctx["stop"]["form_link"])
+
+
+# Whose messages carry the stop form: it withdraws the student's own consent, so a
+# parent's letter (Form B) and the staff digest keep the email-to-staff way to stop.
+STUDENT_AUDIENCES = ("alumni", "leavers")
 
 
 def message_context(cfg: Config, academy: Academy, row: Mapping[str, str], ref: str,
-                    cycle: str) -> dict[str, Any]:
+                    cycle: str, student: bool = True) -> dict[str, Any]:
     leaving = row.get("leaving_year", "")
     years_out = int(cycle) - int(leaving) if cycle.isdigit() and leaving.isdigit() else 0
     return {
@@ -106,7 +142,8 @@ def message_context(cfg: Config, academy: Academy, row: Mapping[str, str], ref: 
         "student": {"forename": row.get("forename", ""), "surname": row.get("surname", ""),
                     "ref": ref, "leaving_year": leaving, "years_out": years_out},
         "form_link": prefill_link(cfg.responder_url, cfg.reference_entry, ref),
-        "stop": stop_context(academy.careers_email, ref, academy.name),
+        "stop": stop_context(academy.careers_email, ref, academy.name, stop_link(
+            cfg.responder_url, cfg.reference_entry, cfg.consent_entry, ref) if student else ""),
     }
 
 
@@ -119,7 +156,8 @@ def check_templates(cfg: Config, renderer: Renderer) -> int:
 def sample_for(cfg: Config, academy: Academy) -> dict[str, Any]:
     """Invented data, as an academy's letters would show it (render.SAMPLE_REF's link)."""
     link = prefill_link(cfg.responder_url, cfg.reference_entry, SAMPLE_REF)
-    return sample_context(academy.name, academy.careers_email, cfg.trust_name, link)
+    stop = stop_link(cfg.responder_url, cfg.reference_entry, cfg.consent_entry, SAMPLE_REF)
+    return sample_context(academy.name, academy.careers_email, cfg.trust_name, link, stop)
 
 
 def _unrendered(m: DueMessage) -> OutgoingMessage:

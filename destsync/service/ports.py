@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from destsync.config.settings import Academy
 from destsync.domain.erase_plan import TabEdit
+from destsync.domain.mailback import InboundMail
 from destsync.domain.model import LedgerEntry, RawResponse, RosterEntry, TrackerSnapshot
 from destsync.domain.plan import OutgoingMessage, Plan
 
@@ -112,6 +113,18 @@ class StagingMailer(Protocol):
 
     def discard(self, token: str) -> None:
         """Drop a staged message that will not be sent."""
+        ...
+
+
+@runtime_checkable
+class MailReader(Protocol):
+    """A mailer that can also read its mailbox's inbox: delivery-failure notices and
+    replies (``domain.mailback`` matches them to the ledger)."""
+
+    sender: str
+
+    def read_mail(self, days: int) -> Sequence[InboundMail]:
+        """The inbox's messages of the last ``days`` days; [] if reading is not enabled."""
         ...
 
 

@@ -115,14 +115,21 @@ def campaign_context(c: Campaign, attempt: int) -> dict[str, Any]:
             "final_attempt": attempt >= c.attempts}
 
 
-def stop_context(careers_email: str, ref: str, school: str) -> dict[str, str]:
-    """How the reader stops further contact: a prefilled email to the careers team."""
+def stop_context(careers_email: str, ref: str, school: str, form_link: str = ""
+                 ) -> dict[str, str]:
+    """How the reader stops further contact: ``form_link``, Form A prefilled with the
+    answer "No, stop contacting me" (the next sync withdraws consent by itself), when the
+    config knows the consent question's entry id; and always a prefilled email to the
+    careers team, for a person to act on."""
     subject = f"Please stop contacting me ({ref})"
     body = f"Please stop contacting me about destinations. My reference is {ref}."
+    mailto = f"mailto:{careers_email}?subject={quote(subject)}&body={quote(body)}"
     return {
         "email": careers_email,
         "subject": subject,
-        "link": f"mailto:{careers_email}?subject={quote(subject)}&body={quote(body)}",
+        "link": form_link or mailto,
+        "mailto": mailto,
+        "form_link": form_link,
         "school": school,
     }
 
@@ -131,7 +138,8 @@ def stop_context(careers_email: str, ref: str, school: str) -> dict[str, str]:
 SAMPLE_REF = "OAK-0001"
 
 
-def sample_context(school: str, careers_email: str, trust: str, form_url: str) -> dict[str, Any]:
+def sample_context(school: str, careers_email: str, trust: str, form_url: str,
+                   stop_url: str = "") -> dict[str, Any]:
     """Invented data that exercises the awkward cases: accents, an apostrophe, a
     non-Latin script, markup and a line break in a value."""
     from destsync.domain.digest import sample_digest
@@ -143,7 +151,7 @@ def sample_context(school: str, careers_email: str, trust: str, form_url: str) -
         "student": {"forename": "Zoë Siobhán", "surname": "O'Rourke <b>美咲</b>",
                     "ref": ref, "leaving_year": 2026, "years_out": 1},
         "form_link": form_url,
-        "stop": stop_context(careers_email, ref, school),
+        "stop": stop_context(careers_email, ref, school, stop_url),
         "digest": sample_digest(),
     }
 

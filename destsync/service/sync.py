@@ -18,7 +18,7 @@ from destsync.domain.plan import Plan
 from destsync.domain.tombstone import screen
 from destsync.errors import DestsyncError, MissingColumn, PartlyWritten
 from destsync.service.metrics_output import publish_metrics
-from destsync.service.outreach import Staged, allocate, check_templates, stage
+from destsync.service.outreach import Staged, allocate, check_templates, read_inbound, stage
 from destsync.service.ports import AcademyPorts, MetricsSink
 from destsync.service.render import Renderer
 from destsync.service.sending import SendReport, send_all, stale_entries
@@ -36,6 +36,7 @@ class RunResult:
     sends: dict[str, SendReport] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # academy -> the lease's holder
     academy_calls: dict[str, dict[str, int]] = field(default_factory=dict)  # code -> calls
+    read_back: Counter[str] = field(default_factory=Counter)  # late bounces, replies read
 
     def add_sends(self, code: str, report: SendReport) -> None:
         self.sends[code] = report
@@ -53,6 +54,8 @@ class RunResult:
             by_campaign.update(r.sent)
         total["emails_sent_by_campaign"] = dict(sorted(by_campaign.items()))
         total["emails_bounced"] = sum(r.bounced for r in self.sends.values())
+        total["bounces_read"] = self.read_back["bounces_read"]
+        total["replies_read"] = self.read_back["replies_read"]
         total["emails_recovered"] = sum(r.recovered for r in self.sends.values())
         total["emails_held_by_limit"] = sum(r.held for r in self.sends.values())
         total["mail_limit"] = next((r.limit for r in self.sends.values() if r.limit), "")
@@ -170,6 +173,7 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
          step: Callable[[str], None], holder: str, result: RunResult, renderer: Renderer,
          held: list[AcademyPorts], metrics: MetricsSink | None) -> None:
     staged: list[tuple[AcademyPorts, Staged]] = []
+    inboxes: dict[str, Any] = {}  # each sending mailbox's mail, read once per run
     for p in ports:
         code = p.academy.code
         if not dry_run and not _take(p, holder, result, held):
@@ -184,9 +188,11 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
             raise exc.for_academy(code) from None
         # An erased student (tombstone) and a row staff deleted do not come back.
         screened = screen(snap, p.roster.read(), p.responses.read(None))
+        back = read_inbound(p.mailer, snap, inboxes)
+        result.read_back.update(bounces_read=back.bounced, replies_read=back.replies)
         step(f"{code}: planning")
         ctx = context_for(cfg, code)
-        st = stage(cfg, p.academy, ctx, snap, screened.roster, screened.responses, now)
+        st = stage(cfg, p.academy, ctx, snap, screened.roster, screened.responses, now, back)
         st.plan.review.extend(screened.review)
         if p.mailer is None:
             st.camp.due.clear()

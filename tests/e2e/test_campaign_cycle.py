@@ -124,6 +124,18 @@ def test_three_years_of_weekly_syncs_send_exactly_what_the_rules_call_for(
     years_out = 2027 - int(str(final[answers]["Leaving year"]))
     assert final[answers][f"Year {years_out} NCCIS code"] == 310  # the reply, not 810
     assert sum(int(s["not_known_recorded"]) for s in summaries) >= len(consenting)
+    # Every checkpoint a campaign made not known had every attempt its campaign calls for.
+    ws = openpyxl.load_workbook(school.tracker)["_destsync_ledger"]
+    made = Counter(tuple(parse_key(str(r[0]))[:3]) for r in ws.iter_rows(min_row=2,
+                   values_only=True) if r[0] and r[1] in ("sent", "bounced"))
+    for r, row in final.items():
+        leaving = int(str(row["Leaving year"]))
+        for n in (1, 2, 3):
+            code, key = str(row.get(f"Year {n} NCCIS code")), ("annual_survey",
+                                                               str(leaving + n), r)
+            # (820 with no attempt is a leaver with no route at all, by the rules.)
+            if 2027 <= leaving + n and (code == "810" or (code == "820" and made[key])):
+                assert made[key] == 3, (r, n, code)
 
 
 def test_a_broken_template_stops_the_run_before_anything_is_written_or_sent(

@@ -23,8 +23,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def prefill_key(remote: RemoteSchool) -> str:
-    qid = remote.emu.state.forms.question_ids(FORM_ID)[DEFAULT_QUESTIONS["reference"]]
+def prefill_key(remote: RemoteSchool, key: str = "reference") -> str:
+    qid = remote.emu.state.forms.question_ids(FORM_ID)[DEFAULT_QUESTIONS[key]]
     return f"entry.{int(qid, 16)}"
 
 
@@ -33,9 +33,17 @@ def test_a_healthy_setup_is_all_well(remote: RemoteSchool) -> None:
     text = remote.config.read_text(encoding="utf-8")
     remote.config.write_text(text.replace("[[academies]]", (
         '[form_a]\nresponder_url = "https://docs.google.com/forms/d/e/X/viewform"\n'
-        f'reference_entry = "{prefill_key(remote)}"\n\n[[academies]]'), 1), encoding="utf-8")
+        f'reference_entry = "{prefill_key(remote)}"\n'
+        f'consent_entry = "{prefill_key(remote, "consent")}"\n\n[[academies]]'), 1),
+        encoding="utf-8")
     code, out, err = remote.cli("doctor", "--config", str(remote.config))
     assert (code, err) == (0, "") and "all well" in out, out
+    # Without the consent question's key, messages would carry no stop link: said.
+    remote.config.write_text(remote.config.read_text(encoding="utf-8").replace(
+        "consent_entry", "# consent_entry"), encoding="utf-8")
+    code, out, err = remote.cli("doctor", "--config", str(remote.config))
+    assert code == 2 and "form_a.consent_entry" in out and "stop link" in out, out
+    assert f'set form_a.consent_entry = "{prefill_key(remote, "consent")}"' in out
 
 
 def test_five_breakages_are_all_named_with_their_fixes(remote: RemoteSchool) -> None:

@@ -425,6 +425,8 @@ def test_oauth_scopes_are_the_documented_least_privilege_set() -> None:
     every = {*cr.SHEETS_SCOPES, *cr.FORMS_READ_SCOPES, *cr.FORMS_SETUP_SCOPES, *cr.GMAIL_SCOPES}
     for broad in ("auth/drive", "mail.google.com", "gmail.modify", "gmail.readonly"):
         assert not any(broad in s for s in every)
+    # Reading bounces and replies is opt-in (mail.gmail.read_inbox), and reads only.
+    assert cr.GMAIL_READ_SCOPES == ("https://www.googleapis.com/auth/gmail.readonly",)
 
 
 def _tracked_files() -> list[Path]:

@@ -176,18 +176,47 @@ class GmailStore:
         return {"drafts": found, "resultSizeEstimate": len(found)} if found else {}
 
     def bounce(self, message_id: str, reason: str = "Address not found") -> Stored:
-        """Mark a sent message bounced: Gmail drops a mailer-daemon notice into the inbox."""
+        """Mark a sent message bounced: a mailer-daemon notice lands in the inbox, in the
+        original's thread, shaped as RFC 3464 says and Gmail's are: multipart/report with
+        a human part, a message/delivery-status part (Action: failed) and the original's
+        headers (text/rfc822-headers), which carry any header the sender added."""
         orig = self.by_id(message_id)
         orig.bounced = True
-        notice = EmailMessage()
-        notice["From"] = "Mail Delivery Subsystem <mailer-daemon@googlemail.com>"
-        notice["To"] = PROFILE_EMAIL
-        notice["Subject"] = "Delivery Status Notification (Failure)"
-        notice["In-Reply-To"] = orig.header("Message-ID")
-        notice["References"] = orig.header("Message-ID")
-        notice["X-Failed-Recipients"] = orig.header("To")
-        notice.set_content(f"Your message wasn't delivered to {orig.header('To')}.\n\n{reason}\n")
-        return self.deliver(notice.as_bytes(), ["INBOX", "UNREAD"], orig.thread_id)
+        to = orig.header("To")
+        returned = orig.raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("ascii",
+                                                                              "replace")
+        mid = orig.header("Message-ID")
+        notice = (
+            "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+            f"To: {PROFILE_EMAIL}\nSubject: Delivery Status Notification (Failure)\n"
+            f"In-Reply-To: {mid}\nReferences: {mid}\nX-Failed-Recipients: {to}\n"
+            "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status;"
+            ' boundary="dsn"\n\n'
+            f"--dsn\nContent-Type: text/plain\n\nYour message wasn't delivered to {to}.\n\n"
+            f"{reason}\n\n"
+            "--dsn\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; "
+            f"googlemail.com\n\nFinal-Recipient: rfc822; {to}\nAction: failed\n"
+            "Status: 5.1.1\n\n"
+            f"--dsn\nContent-Type: text/rfc822-headers\n\n{returned}\n\n--dsn--\n"
+        )
+        return self.deliver(notice.encode(), ["INBOX", "UNREAD"], orig.thread_id)
+
+    def reply(self, message_id: str, text: str, sender: str = "",
+              headers: dict[str, str] | None = None) -> Stored:
+        """A reply to a sent message, filed in its thread as Gmail files one: from its
+        recipient (or ``sender``), In-Reply-To the Message-ID Gmail gave it."""
+        orig = self.by_id(message_id)
+        msg = EmailMessage()
+        msg["From"] = sender or orig.header("To")
+        msg["To"] = PROFILE_EMAIL
+        msg["Subject"] = "Re: " + orig.header("Subject")
+        msg["In-Reply-To"] = orig.header("Message-ID")
+        msg["References"] = orig.header("Message-ID")
+        msg["Date"] = "Wed, 05 May 2027 18:00:00 +0100"
+        for name, value in (headers or {}).items():
+            msg[name] = value
+        msg.set_content(text)
+        return self.deliver(msg.as_bytes(), ["INBOX", "UNREAD"], orig.thread_id)
 
     # -- list / get -------------------------------------------------------------------
 
@@ -207,6 +236,11 @@ class GmailStore:
             return arg in m.header(op).lower()
         if op == "subject":
             return arg in m.header("Subject").lower()
+        if op == "newer_than":  # Gmail: d, m or y before now
+            units = {"d": 86_400, "m": 30 * 86_400, "y": 365 * 86_400}
+            if not arg[:-1].isdigit() or arg[-1:] not in units:
+                return False
+            return m.internal_ms >= (time.time() - int(arg[:-1]) * units[arg[-1]]) * 1000
         if op == "is":
             return {"unread": "UNREAD" in m.labels, "read": "UNREAD" not in m.labels}.get(
                 arg, False

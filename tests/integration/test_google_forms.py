@@ -15,6 +15,7 @@ from destsync.adapters.google.forms import GoogleFormsSource
 from destsync.adapters.google.retry import RetryPolicy
 from destsync.adapters.google.setup import setup_form
 from destsync.config.settings import DEFAULT_QUESTIONS
+from destsync.domain.answers import STOP_ANSWER
 from destsync.errors import InputError
 from tests.emulator import Emulator
 
@@ -44,11 +45,33 @@ def submit(emu: Emulator, n: int, when: str, rid: str | None = None) -> None:
 
 
 def test_setup_adds_form_a_and_a_second_run_changes_nothing(emu: Emulator) -> None:
-    changed, entry = setup_form(source(Counter()), "Form A")
-    assert changed and entry.startswith("entry.")
+    changed, entries = setup_form(source(Counter()), "Form A")
+    assert changed and entries["reference_entry"].startswith("entry.")
+    assert entries["consent_entry"].startswith("entry.")
+    assert entries["consent_entry"] != entries["reference_entry"]
     again, _ = setup_form(source(Counter()), "Form A")
     assert not again
     assert set(emu.state.forms.question_ids(FORM)) == {t for t in DEFAULT_QUESTIONS.values()}
+
+
+def test_setup_adds_the_stop_answer_to_a_consent_question_made_before_it(
+    emu: Emulator,
+) -> None:
+    setup_form(source(Counter()), "Form A")
+    consent = next(i for i in emu.state.forms.form(FORM)["items"]
+                   if i["title"] == DEFAULT_QUESTIONS["consent"])
+    choice = consent["questionItem"]["question"]["choiceQuestion"]
+    choice["options"] = [{"value": "Yes"}, {"value": "No"}]  # as an older setup made it
+    qid = consent["questionItem"]["question"]["questionId"]
+    changed, entries = setup_form(source(Counter()), "Form A")
+    assert changed and entries["consent_entry"] == f"entry.{int(qid, 16)}"
+    consent = next(i for i in emu.state.forms.form(FORM)["items"]
+                   if i["title"] == DEFAULT_QUESTIONS["consent"])
+    question = consent["questionItem"]["question"]
+    assert [o["value"] for o in question["choiceQuestion"]["options"]] == [
+        "Yes", "No", STOP_ANSWER]
+    assert question["questionId"] == qid  # the same question: links and answers keep working
+    assert setup_form(source(Counter()), "Form A")[0] is False
 
 
 def test_every_page_is_read_and_answers_are_keyed_by_field(

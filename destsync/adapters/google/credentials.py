@@ -42,6 +42,10 @@ GMAIL_SCOPES: tuple[str, ...] = (
     # document's scopes for users.drafts.create/send/get/delete).
     "https://www.googleapis.com/auth/gmail.compose",
 )
+# Only with mail.gmail.read_inbox: bounces and replies. users.messages.list and .get
+# (format=raw) need gmail.readonly (or modify, or mail.google.com, broader still);
+# gmail.metadata lists without a query and gives no body, so no reply text.
+GMAIL_READ_SCOPES: tuple[str, ...] = ("https://www.googleapis.com/auth/gmail.readonly",)
 # Only for signing a delegation token without a key (IAM Credentials signJwt).
 IAM_SCOPES: tuple[str, ...] = ("https://www.googleapis.com/auth/cloud-platform",)
 TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL, not a secret)

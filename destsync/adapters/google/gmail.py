@@ -31,6 +31,7 @@ from typing import Any
 from destsync.adapters.google.credentials import GMAIL_SCOPES
 from destsync.adapters.google.retry import AmbiguousWrite, RetryPolicy, daily_limit
 from destsync.domain.email_message import build_email
+from destsync.domain.mailback import InboundMail
 from destsync.domain.plan import OutgoingMessage
 from destsync.errors import (
     CredentialError,
@@ -66,8 +67,8 @@ def build_service(credentials: Any = None, policy: RetryPolicy | None = None) ->
 class GmailMailer:
     def __init__(self, service: Any, sender: str, *, user: str = "me", sender_name: str = "",
                  reply_to: str = "", calls: Counter[str] | None = None,
-                 policy: RetryPolicy | None = None) -> None:
-        self.service, self.user = service, user
+                 policy: RetryPolicy | None = None, read_inbox: bool = False) -> None:
+        self.service, self.user, self.read_inbox = service, user, read_inbox
         self.policy = policy or RetryPolicy()
         self.sender, self.sender_name, self.reply_to = sender, sender_name, reply_to
         self.calls: Counter[str] = Counter() if calls is None else calls
@@ -79,12 +80,20 @@ class GmailMailer:
         return self.service.users().drafts()
 
     def probe(self) -> None:
-        """Can destsync act as this mailbox? One users.getProfile, nothing sent."""
+        """Can destsync act as this mailbox? One users.getProfile (and, reading the
+        inbox, one users.messages.list), nothing sent."""
         self._count("gmail.getProfile")
         try:
             self.service.users().getProfile(userId=self.user).execute()
         except Exception as exc:
             raise _mail_error(exc, "reach the sending mailbox") from None
+        if self.read_inbox:  # the gmail.readonly delegation, which read_inbox needs
+            self._count("gmail.messages.list")
+            try:
+                self.service.users().messages().list(userId=self.user, maxResults=1
+                                                      ).execute()
+            except Exception as exc:
+                raise _read_error(exc) from None
 
     # -- the two steps, and recovery ------------------------------------------------------
 
@@ -132,7 +141,10 @@ class GmailMailer:
                 ) from None
             except Exception as exc:
                 raise _refused_or_error(exc, token, "send a draft") from None
-            return str(sent.get("id", "")) or token
+            # The thread id: Gmail files a bounce notice and a reply in the thread of the
+            # message they answer (mailback matches them by it); a message that starts a
+            # thread has the thread's id.
+            return str(sent.get("threadId") or sent.get("id") or "") or token
 
     def resolve(self, token: str) -> str | None:
         """The id to record as sent if the draft went, None if it is still there to send."""
@@ -156,6 +168,36 @@ class GmailMailer:
             if _status(exc) != 404:
                 raise _mail_error(exc, "delete a draft") from None
 
+    # -- mail that came back ------------------------------------------------------------
+
+    def read_mail(self, days: int) -> list[InboundMail]:
+        """The inbox's messages of the last ``days`` days (Gmail's own clock), raw, for
+        mailback to match: one users.messages.list per 100, one users.messages.get each.
+        Nothing unless mail.gmail.read_inbox (it needs gmail.readonly)."""
+        if not self.read_inbox:
+            return []
+        messages = self.service.users().messages()
+        found: list[dict[str, Any]] = []
+        token: str | None = None
+        try:
+            while True:
+                self._count("gmail.messages.list")
+                page = messages.list(userId=self.user, q=f"in:inbox newer_than:{days}d",
+                                     maxResults=100, pageToken=token).execute()
+                found += page.get("messages", [])
+                token = page.get("nextPageToken")
+                if not token:
+                    break
+            out = []
+            for m in found:
+                self._count("gmail.messages.get")
+                got = messages.get(userId=self.user, id=m["id"], format="raw").execute()
+                raw = base64.urlsafe_b64decode(got["raw"] + "=" * (-len(got["raw"]) % 4))
+                out.append(InboundMail(str(got["id"]), str(got.get("threadId", "")), raw))
+        except Exception as exc:
+            raise _read_error(exc) from None
+        return out
+
     # -- the plain Mailer port ------------------------------------------------------------
 
     def already_sent(self, key: str) -> bool:
@@ -166,6 +208,14 @@ class GmailMailer:
     def send(self, message: OutgoingMessage) -> str:
         """Both steps at once, for callers without a ledger between them."""
         return self.send_prepared(self.prepare(message))
+
+
+def _read_error(exc: Exception) -> DestsyncError:
+    if _status(exc) == 403:
+        return MailError("Gmail refused to read the sending mailbox's inbox (403)",
+                         "delegate the gmail.readonly scope too, or set "
+                         "mail.gmail.read_inbox = false")
+    return _mail_error(exc, "read the inbox")
 
 
 def _error_body(exc: Exception) -> dict[str, Any]:

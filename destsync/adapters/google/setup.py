@@ -24,6 +24,7 @@ from destsync.adapters.form_questions import norm_title
 from destsync.adapters.google import sheets_api as api
 from destsync.adapters.google.forms import GoogleFormsSource, execute, publish_state
 from destsync.domain import layout
+from destsync.domain.answers import STOP_ANSWER
 from destsync.domain.model import COLUMNS
 
 GRID_ROWS = 1000
@@ -38,6 +39,8 @@ DESTINATION_OPTIONS: tuple[str, ...] = (
     "Traineeship",
     "Other (specify)",
 )
+# The third is the answer every student's stop link prefills (a withdrawal).
+CONSENT_OPTIONS: tuple[str, ...] = ("Yes", "No", STOP_ANSWER)
 # Form order: the seed's questions, then consent, then the prefilled reference.
 FORM_ORDER: tuple[str, ...] = (
     "name", "dob", "leaving_year", "email", "phone", "destination", "course", "level",
@@ -57,7 +60,7 @@ def question_item(key: str, title: str) -> dict[str, Any]:
             "type": "RADIO", "options": [{"value": o} for o in DESTINATION_OPTIONS]}
     elif key == "consent":
         question["choiceQuestion"] = {
-            "type": "RADIO", "options": [{"value": "Yes"}, {"value": "No"}]}
+            "type": "RADIO", "options": [{"value": o} for o in CONSENT_OPTIONS]}
     else:
         question["textQuestion"] = {"paragraph": False}
     return {"title": title, "questionItem": {"question": question}}
@@ -75,9 +78,11 @@ def create_form(source: GoogleFormsSource, title: str) -> str:
     return source.form_id
 
 
-def setup_form(source: GoogleFormsSource, title: str) -> tuple[bool, str]:
-    """Add the Form A questions the form lacks. Returns (changed, prefill key of the
-    reference question, "entry.<n>", for form_a.reference_entry)."""
+def setup_form(source: GoogleFormsSource, title: str) -> tuple[bool, dict[str, str]]:
+    """Add the Form A questions the form lacks, and the stop answer to a consent question
+    made before it existed. Returns (changed, the prefill keys "entry.<n>" of the
+    reference and consent questions, by their config key: form_a.reference_entry and
+    form_a.consent_entry)."""
     forms = source.service.forms()
     form = execute(forms.get(formId=source.form_id), source.what)
     items = form.get("items", [])
@@ -88,13 +93,35 @@ def setup_form(source: GoogleFormsSource, title: str) -> tuple[bool, str]:
         if q_title and norm_title(q_title) not in have:
             requests.append({"createItem": {"item": question_item(key, q_title),
                                             "location": {"index": len(items) + len(requests)}}})
+    requests += _stop_option(items, source.questions.get("consent", ""))
     if not form.get("info", {}).get("title"):
         requests.insert(0, {"updateFormInfo": {"info": {"title": title}, "updateMask": "title"}})
     if requests:
         execute(forms.batchUpdate(formId=source.form_id, body={"requests": requests}),
                 source.what)
         form = execute(forms.get(formId=source.form_id), source.what)
-    return bool(requests), reference_entry(form, source.questions.get("reference", ""))
+    return bool(requests), {f"{key}_entry": reference_entry(form, source.questions.get(key, ""))
+                            for key in ("reference", "consent")}
+
+
+def _stop_option(items: list[dict[str, Any]], title: str) -> list[dict[str, Any]]:
+    """An updateItem adding "No, stop contacting me" to an existing choice question for
+    consent that lacks it; the school's own options stay, in their order."""
+    for index, item in enumerate(items):
+        if not title or norm_title(item.get("title", "")) != norm_title(title):
+            continue
+        choice = item.get("questionItem", {}).get("question", {}).get("choiceQuestion")
+        options = (choice or {}).get("options", [])
+        if choice is None or any(norm_title(o.get("value", "")) == norm_title(STOP_ANSWER)
+                                 for o in options):
+            return []  # a text question (the answer is still read), or already there
+        updated = {**item, "questionItem": {**item["questionItem"], "question": {
+            **item["questionItem"]["question"],
+            "choiceQuestion": {**choice, "options": [*options, {"value": STOP_ANSWER}]}}}}
+        return [{"updateItem": {
+            "item": updated, "location": {"index": index},
+            "updateMask": "questionItem.question.choiceQuestion.options"}}]
+    return []
 
 
 def publish_form(source: GoogleFormsSource) -> str:
@@ -122,7 +149,10 @@ def publish_form(source: GoogleFormsSource) -> str:
 
 
 def reference_entry(form: Mapping[str, Any], title: str) -> str:
-    """Prefilled links use entry.<decimal questionId>; the API gives it in hex."""
+    """The prefill key of the question titled ``title``. The Forms API has no field for
+    it (its Question schema gives only ``questionId``); prefilled links use
+    entry.<decimal questionId>, and the API gives questionId in hex. `destsync doctor`
+    compares the config with this for every run's form."""
     for item in form.get("items", []):
         if title and norm_title(item.get("title", "")) == norm_title(title):
             qid = item.get("questionItem", {}).get("question", {}).get("questionId", "")

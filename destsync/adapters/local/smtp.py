@@ -4,7 +4,9 @@ SMTP cannot be asked "did you already take this message?", so the mailer keeps a
 one line per accepted message, appended and flushed to disk right after the server says
 250. ``already_sent`` reads it. The one gap left is a crash between the server's 250 and
 the journal write (microseconds); the deterministic Message-ID then still lets a receiving
-mail system such as Gmail drop the duplicate.
+mail system such as Gmail drop the duplicate. With ``journal = "tracker"`` (no lasting
+disk) there is no file: the ledger's sent rows, written every ``send_batch`` messages
+(default 1 then), are the journal, and the gap is one Sheets write.
 """
 
 from __future__ import annotations
@@ -51,11 +53,18 @@ class SmtpMailer:
         self._journal_keys().add(key)
         if self.journal is None:
             return
-        self.journal.parent.mkdir(parents=True, exist_ok=True)
-        with self.journal.open("a", encoding="utf-8") as fh:
-            fh.write(f"{key}\t{mid}\t{datetime.now(UTC).isoformat(timespec='seconds')}\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            self.journal.parent.mkdir(parents=True, exist_ok=True)
+            with self.journal.open("a", encoding="utf-8") as fh:
+                fh.write(f"{key}\t{mid}\t{datetime.now(UTC).isoformat(timespec='seconds')}\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:  # a read-only mount (Cloud Run's config volume), a full disk
+            raise MailError(
+                f"the SMTP journal {self.journal.name} cannot be written ({type(exc).__name__})",
+                'set mail.smtp.journal = "tracker" where there is no lasting disk; the '
+                "message just sent stays pending",
+            ) from None
 
     # -- the connection -----------------------------------------------------------------
     def _connect(self) -> smtplib.SMTP:
