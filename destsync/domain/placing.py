@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from destsync.domain import identity
 from destsync.domain.answers import CONTACT_KEYS, ParsedResponse, parse_response
 from destsync.domain.context import PlanContext
 from destsync.domain.matching import Matcher
@@ -77,6 +78,8 @@ class _Placer:
         self.matcher = Matcher(known)
         self._submitted: dict[str, str] = {}  # response id -> lastSubmittedTime (ISO)
         self._consent: dict[str, bool] = {}  # ref -> latest consent answer so far this run
+        # response id -> (ref, what differs): a reference whose row is someone else's.
+        self._forwarded: dict[str, tuple[str, str]] = {}
 
     def run(self, roster: Sequence[RosterEntry], responses: Sequence[RawResponse]) -> Placement:
         for entry in roster:
@@ -166,10 +169,25 @@ class _Placer:
         known = self.snap.responses.get(p.raw.response_id)
         if known and known.outcome in ("tracker", "superseded") and self.out.row_exists(known.ref):
             return known.ref  # once placed, a response stays where it was placed
-        return self.matcher.match(p.reference, p.email, p.forename, p.surname, p.dob).ref
+        m = self.matcher.match(p.reference, p.email, p.forename, p.surname, p.dob)
+        if m.how == "reference" and m.ref:
+            row = {k: self.out.current(m.ref, k) for k in ("forename", "surname", "dob")}
+            differs = identity.disagreement(row, p.forename, p.surname, p.dob)
+            if differs:
+                self._forwarded[p.raw.response_id] = (m.ref, differs)
+                return None
+        return m.ref
 
     def _last_chance(self, p: ParsedResponse) -> str | None:
         rid = p.raw.response_id
+        if rid in self._forwarded:
+            ref, differs = self._forwarded[rid]
+            self._add_review(identity.forwarded_item(
+                rid, p.raw.submitted.isoformat(timespec="seconds"), ref,
+                self._who_in_tracker(ref),
+                identity.who_answered(p.forename, p.surname, p.dob, p.email), differs))
+            self._record(rid, "review")
+            return None
         m = self.matcher.match(p.reference, p.email, p.forename, p.surname, p.dob)
         if m.near:
             near = ", ".join(m.near)
