@@ -26,6 +26,7 @@ from destsync.domain.model import (
     VALIDATED_BY,
     YES_NO,
     LedgerEntry,
+    ReviewRow,
     TrackerSnapshot,
 )
 from destsync.domain.plan import Freeze, LogEntry, Plan, ReviewItem
@@ -183,7 +184,40 @@ def dropdown_lists() -> dict[str, tuple[str, ...]]:
 
 def review_row(item: ReviewItem, now: str) -> list[str]:
     return [item.key, now[:10], item.kind, item.ref, item.response_id, item.submitted,
-            item.field, item.tracker_value, item.form_value, item.action, ""]
+            item.field, item.tracker_value, item.form_value, item.action, "", "", ""]
+
+
+RESOLVED, RESOLVE_AS, RESOLUTION = "Resolved", "Resolve as", "Resolution"
+
+
+def read_review(block: Iterable[Sequence[Any]], snap: TrackerSnapshot) -> dict[str, int]:
+    """The Review tab (header row first) into ``snap``: every key, and the rows staff typed
+    a resolution into that are not resolved yet. Columns are found by header, so a tab
+    made before "Resolve as" existed still reads. Returns key -> 1-based row."""
+    rows = iter(block)
+    index = {canonical(h).strip(): i for i, h in enumerate(next(rows, ()))}
+    positions: dict[str, int] = {}
+    for r, row in enumerate(rows, start=2):
+        def get(header: str, row: Sequence[Any] = row) -> str:
+            i = index.get(header, -1)
+            return canonical(row[i]).strip() if 0 <= i < len(row) else ""
+
+        key = get("Key") if "Key" in index else canonical(row[0] if row else "").strip()
+        if not key:
+            continue
+        snap.review_keys.add(key)
+        positions[key] = r
+        typed = get(RESOLVE_AS)
+        if typed and not get(RESOLVED):
+            snap.review_open.append(ReviewRow(key, get("Kind"), get("Ref"), get("Response ID"),
+                                              get("Field"), typed, get(RESOLUTION)))
+    return positions
+
+
+def missing_review_headers(header: Sequence[Any]) -> list[str]:
+    """Review headers a tab made by an older destsync lacks (added after its last one)."""
+    have = {canonical(h).strip() for h in header}
+    return [h for h in REVIEW_HEADERS if h not in have]
 
 
 def log_row(e: LogEntry, now: str, run_id: str, headers: Mapping[str, str]) -> list[str]:

@@ -118,6 +118,10 @@ REVIEW_HEADERS: tuple[str, ...] = (
     "Value from form",
     "What to do",
     "Resolved",
+    # Typed by staff (a Ref, new, ignore or accept) and carried out by the next sync, which
+    # says in Resolution what it did or why it could not. Last, so older tabs only grow.
+    "Resolve as",
+    "Resolution",
 )
 LOG_HEADERS: tuple[str, ...] = ("When", "Run", "Ref", "Field", "Old", "New", "Source", "Note")
 RETURN_HEADERS: tuple[str, ...] = (
@@ -184,6 +188,19 @@ class LedgerEntry:
     message_id: str = ""
 
 
+@dataclass(frozen=True)
+class ReviewRow:
+    """A Review row that staff typed a resolution into and that is not resolved yet."""
+
+    key: str
+    kind: str
+    ref: str
+    response_id: str
+    field: str
+    resolve_as: str
+    resolution: str = ""  # what destsync last said about it (why it could not be done)
+
+
 @dataclass
 class TrackerSnapshot:
     """Everything the planner needs from the tracker, read in one go."""
@@ -195,3 +212,4 @@ class TrackerSnapshot:
     frozen: set[tuple[str, int]] = field(default_factory=set)  # (checkpoint, leaving year)
     ledger: dict[str, LedgerEntry] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    review_open: list[ReviewRow] = field(default_factory=list)

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from destsync.domain import identity
+from destsync.domain import resolutions
 from destsync.domain.answers import CONTACT_KEYS, ParsedResponse, parse_response
 from destsync.domain.context import PlanContext
 from destsync.domain.matching import Matcher
 from destsync.domain.model import RawResponse, ResponseRecord, RosterEntry, TrackerSnapshot
 from destsync.domain.normalize import clean_text
+from destsync.domain.placing_typed import TypedAndForwarded
 from destsync.domain.plan import ReviewItem
 
 ROSTER_SOURCE = "Roster"
@@ -44,6 +45,7 @@ class Placement:
     review: list[ReviewItem] = field(default_factory=list)
     review_keys: set[str] = field(default_factory=set)
     outcomes: dict[str, ResponseRecord] = field(default_factory=dict)  # response id -> record
+    settled: dict[str, tuple[bool, str]] = field(default_factory=dict)  # typed Review rows
     responses_read: int = 0
 
     def row_exists(self, ref: str) -> bool:
@@ -68,7 +70,9 @@ def place_responses(snap: TrackerSnapshot, roster: Sequence[RosterEntry],
     return _Placer(snap, ctx, now).run(roster, responses)
 
 
-class _Placer:
+class _Placer(TypedAndForwarded):
+    out: Placement
+
     def __init__(self, snap: TrackerSnapshot, ctx: PlanContext, now: datetime) -> None:
         self.snap, self.ctx = snap, ctx
         self.tz = ZoneInfo(ctx.timezone)
@@ -78,12 +82,13 @@ class _Placer:
         self.matcher = Matcher(known)
         self._submitted: dict[str, str] = {}  # response id -> lastSubmittedTime (ISO)
         self._consent: dict[str, bool] = {}  # ref -> latest consent answer so far this run
-        # response id -> (ref, what differs): a reference whose row is someone else's.
         self._forwarded: dict[str, tuple[str, str]] = {}
+        self._decided: dict[str, resolutions.Decision] = {}
 
     def run(self, roster: Sequence[RosterEntry], responses: Sequence[RawResponse]) -> Placement:
         for entry in roster:
             self._from_roster(entry)
+        self._decide()
         ordered = sorted(responses, key=lambda r: (r.submitted, r.response_id))
         self.out.responses_read = len(ordered)
         parsed_list = []
@@ -91,6 +96,7 @@ class _Placer:
             self._submitted[raw.response_id] = raw.submitted.isoformat(timespec="seconds")
             parsed_list.append(parse_response(raw, self.today, self.tz))
         refs = self._locate_all(parsed_list)
+        self._settle_typed_refs(refs)
         # Applied strictly in time order, so a response that skips the consent question
         # inherits the answer given before it, whatever order matching found them in.
         placed: dict[str, tuple[ParsedResponse, str | None, str | None]] = {}
@@ -169,25 +175,18 @@ class _Placer:
         known = self.snap.responses.get(p.raw.response_id)
         if known and known.outcome in ("tracker", "superseded") and self.out.row_exists(known.ref):
             return known.ref  # once placed, a response stays where it was placed
+        typed = self._typed_ref(p, known)
+        if typed is not None:
+            return typed or None  # a person's word replaces matching
         m = self.matcher.match(p.reference, p.email, p.forename, p.surname, p.dob)
-        if m.how == "reference" and m.ref:
-            row = {k: self.out.current(m.ref, k) for k in ("forename", "surname", "dob")}
-            differs = identity.disagreement(row, p.forename, p.surname, p.dob)
-            if differs:
-                self._forwarded[p.raw.response_id] = (m.ref, differs)
-                return None
+        if m.how == "reference" and m.ref and self._forwarded_link(p, m.ref):
+            return None
         return m.ref
 
     def _last_chance(self, p: ParsedResponse) -> str | None:
         rid = p.raw.response_id
-        if rid in self._forwarded:
-            ref, differs = self._forwarded[rid]
-            self._add_review(identity.forwarded_item(
-                rid, p.raw.submitted.isoformat(timespec="seconds"), ref,
-                self._who_in_tracker(ref),
-                identity.who_answered(p.forename, p.surname, p.dob, p.email), differs))
-            self._record(rid, "review")
-            return None
+        if self._resolved_as_typed(p) or self._forwarded_review(p):
+            return self.out.outcomes[rid].ref or None
         m = self.matcher.match(p.reference, p.email, p.forename, p.surname, p.dob)
         if m.near:
             near = ", ".join(m.near)
@@ -199,8 +198,8 @@ class _Placer:
                 tracker_value="; ".join(self._who_in_tracker(r) for r in m.near),
                 action=(
                     f"Looks like {near} (same date of birth, similar name). If it is the "
-                    "same student, copy the answers onto that row; if not, add the student "
-                    "to the roster and sync again."
+                    "same student, type accept (or their Ref) in Resolve as; if not, type "
+                    "new, or add the student to the roster and sync again."
                 ),
             )
             self._record(rid, "review")
@@ -238,15 +237,17 @@ class _Placer:
             )
         return group
 
-    def _new_row_for(self, p: ParsedResponse) -> str | None:
+    def _new_row_for(self, p: ParsedResponse, typed: bool = False) -> str | None:
+        """A row started from ``p``; ``typed`` when staff asked for it, which needs only a
+        name (they have checked the student is one of ours)."""
         rid = p.raw.response_id
         ay = self.ctx.calendar.academic_year(self.today)
         current = {ay, ay + 1}
-        if not (p.forename and p.dob and p.leaving_year in current):
+        if not (p.forename and ((p.dob and p.leaving_year in current) or typed)):
             why = (
                 "No roster match and not enough to start a row (needs a name, a date of "
-                f"birth and a leaving year of {ay} or {ay + 1}). Find the student and add "
-                "their Ref, or delete this if it is not one of ours."
+                f"birth and a leaving year of {ay} or {ay + 1}). Type the student's Ref in "
+                "Resolve as, or new to start a row, or ignore if it is not one of ours."
             )
             self._review(p, "No match", "", "identity", why)
             self._record(rid, "review")
@@ -258,19 +259,20 @@ class _Placer:
             self.out.want(ref, "forename", p.forename, rid)
             self.out.want(ref, "surname", p.surname, rid)
             self.out.want(ref, "dob", p.dob, rid)
-            self.out.want(ref, "leaving_year", str(p.leaving_year), rid)
+            self.out.want(ref, "leaving_year", str(p.leaving_year or ""), rid)
             row = {"forename": p.forename, "surname": p.surname, "dob": p.dob, "email": p.email}
             self.matcher.add(ref, row)
-            self._review(
-                p,
-                "Not on roster",
-                ref,
-                "",
-                (
-                    "A new row was started from this response. Check it is a real leaver and "
-                    "link it to the MIS record."
-                ),
-            )
+            if not typed:  # staff who typed "new" have already checked
+                self._review(
+                    p,
+                    "Not on roster",
+                    ref,
+                    "",
+                    (
+                        "A new row was started from this response. Check it is a real leaver "
+                        "and link it to the MIS record."
+                    ),
+                )
         return ref
 
     def _identity(self, ref: str, p: ParsedResponse) -> None:
@@ -321,10 +323,6 @@ class _Placer:
 
     def _local_date(self, p: ParsedResponse) -> date:
         return p.local_date or p.raw.submitted.astimezone(self.tz).date()
-
-
-
-
 
     def _record(self, rid: str, outcome: str, ref: str = "") -> None:
         # The last word wins within a run (placed, then superseded by a later answer).

@@ -88,6 +88,9 @@ class Plan:
     deferred: list[OutgoingMessage] = field(default_factory=list)
     ledger: list[LedgerEntry] = field(default_factory=list)
     responses_read: int = 0
+    # Review key -> (Resolved, Resolution): a typed resolution carried out (Resolved is the
+    # date) or left open with the reason (Resolved empty).
+    review_updates: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def conflicts(self) -> list[ReviewItem]:
@@ -103,6 +106,7 @@ class Plan:
             or self.freezes
             or self.messages
             or self.ledger
+            or self.review_updates
         )
 
     def summary(self) -> dict[str, Any]:

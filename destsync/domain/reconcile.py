@@ -25,6 +25,7 @@ from destsync.domain.merge import Merger
 from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
 from destsync.domain.placing import Placement, place_responses
 from destsync.domain.plan import NewRow, Plan, after_rows
+from destsync.domain.resolutions import settle
 
 Want = tuple[str, str, str, str]  # (ref, column, value, source)
 
@@ -77,6 +78,7 @@ def plan_academy(
     plan.responses = [
         rec for rid, rec in placement.outcomes.items() if snap.responses.get(rid) != rec
     ]
+    settle(snap.review_open, placement.settled, plan, today.isoformat())
     merger = Merger(snap.base, plan, placement.review_keys)
     expired = _merge(snap, placement, ctx, merger, today)
     _merge_extra(placement, merger, expired, extra_wants)

@@ -105,9 +105,7 @@ class XlsxTracker:
         layout.read_tracker_rows(header, ws.iter_rows(min_row=2, values_only=True),
                                  self.headers, self.path.name, snap)
         if L.REVIEW in wb.sheetnames:
-            for row in wb[L.REVIEW].iter_rows(min_row=2, max_col=1, values_only=True):
-                if row and row[0]:
-                    snap.review_keys.add(str(row[0]))
+            layout.read_review(wb[L.REVIEW].iter_rows(values_only=True), snap)
         for ref, col, value in self._state(wb, "_destsync_base"):
             snap.base[(ref, col)] = value
         for rid, submitted, outcome, ref in self._state(wb, "_destsync_responses"):
@@ -166,6 +164,7 @@ class XlsxTracker:
                     L.set_value(ws.cell(row=next_row, column=col), value, COLUMN_BY_KEY[key].kind)
             next_row += 1
         L.add_dropdowns(ws, index, self.headers)
+        L.update_review(wb[L.REVIEW], plan.review_updates)
         for tab, rows_to_add in layout.appended_rows(plan, run_id, self.headers).items():
             _append(wb[tab], rows_to_add)
         for tab, updates in layout.state_updates(plan).items():
@@ -271,11 +270,10 @@ class XlsxTracker:
         existed = self.path.exists()
         self._stamp = self._file_stamp()
         wb = self._load()
-        before = list(wb.sheetnames)
-        L.ensure_tabs(wb, self._tracker_headers)
+        changed = L.ensure_tabs(wb, self._tracker_headers)
         index = self.header_index(wb[L.TRACKER])
         L.add_dropdowns(wb[L.TRACKER], index, self.headers)
-        if existed and wb.sheetnames == before:
+        if existed and not changed:
             return False
         self._refuse_if_open()
         self._save(wb)
