@@ -184,7 +184,9 @@ def dropdown_lists() -> dict[str, tuple[str, ...]]:
 
 def review_row(item: ReviewItem, now: str) -> list[str]:
     return [item.key, now[:10], item.kind, item.ref, item.response_id, item.submitted,
-            item.field, item.tracker_value, item.form_value, item.action, "", "", ""]
+            item.field, item.tracker_value, item.form_value, item.action]
+    # Resolved, Resolve as and Resolution start empty and are left out: a tab made by an
+    # older setup may have no grid columns for the last two.
 
 
 RESOLVED, RESOLVE_AS, RESOLUTION = "Resolved", "Resolve as", "Resolution"
@@ -259,6 +261,15 @@ def state_updates(plan: Plan) -> dict[str, dict[tuple[str, ...], list[str]]]:
         },
         "_destsync_ledger": ledger_rows(plan.ledger),
     }
+
+
+def read_from(known: Sequence[str], parked: Sequence[str]) -> str:
+    """The Forms watermark: the newest submission already placed, or the oldest response
+    still parked on Review if that is older, so a parked response is read again and can be
+    placed once the roster or a resolution typed on Review lets it."""
+    newest = newest_submitted(known)
+    oldest = min((t for t in (newest_submitted([p]) for p in parked) if t), default="")
+    return min(newest, oldest) if newest and oldest else newest
 
 
 def newest_submitted(times: Iterable[str]) -> str:

@@ -25,6 +25,7 @@ from destsync.adapters.google import sheets_api as api
 from destsync.adapters.google.forms import GoogleFormsSource, execute, publish_state
 from destsync.domain import layout
 from destsync.domain.model import COLUMNS
+from destsync.domain.resolutions import WORDS
 
 GRID_ROWS = 1000
 # The seed's options for "What have you secured...", plus University (see DOMAIN.md).
@@ -198,10 +199,11 @@ def setup_sheet(sheets: api.SheetsApi, headers: Mapping[str, str]) -> bool:
              for t, cols in specs.items()}
     position = {h: i for i, h in enumerate(final[layout.TRACKER])}
     requests += _protections(tabs, ids, position, headers)
-    signature = _signature(final[layout.TRACKER])
+    signature = _signature(final[layout.TRACKER], final[layout.REVIEW])
     marks = [m for m in info.get("developerMetadata", []) if m.get("metadataKey") == api.SETUP_KEY]
     if not any(m.get("metadataValue") == signature for m in marks):
         requests += _dropdowns(ids[layout.TRACKER], position, headers)
+        requests.append(_resolve_as(ids[layout.REVIEW], final[layout.REVIEW]))
         requests += api.forget(marks)
         requests.append(api.meta(api.SETUP_KEY, signature, {"spreadsheet": True}))
     requests += _anchors(sheets, ids[layout.TRACKER], position[headers["ref"]], tracker_rows)
@@ -272,9 +274,24 @@ def _dropdowns(
     return out
 
 
-def _signature(tracker_headers: list[str]) -> str:
+def _resolve_as(sheet_id: int, review_headers: list[str]) -> dict[str, Any]:
+    """The Review tab's "Resolve as" dropdown: it suggests the words; a Ref is typed, so
+    the rule is not strict (sheets.batchUpdate SetDataValidationRequest, BooleanCondition
+    ONE_OF_LIST; see the Sheets v4 discovery document)."""
+    c = review_headers.index(layout.RESOLVE_AS)
+    return {"setDataValidation": {
+        "range": {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": c,
+                  "endColumnIndex": c + 1},
+        "rule": {"condition": {"type": "ONE_OF_LIST",
+                               "values": [{"userEnteredValue": w} for w in WORDS]},
+                 "strict": False, "showCustomUi": True,
+                 "inputMessage": "accept, new, ignore, or type a Ref"}}}
+
+
+def _signature(tracker_headers: list[str], review_headers: list[str]) -> str:
     """What the dropdowns depend on: when it is unchanged they are not sent again."""
-    data = json.dumps([tracker_headers, layout.dropdown_lists()], sort_keys=True)
+    data = json.dumps([tracker_headers, layout.dropdown_lists(), review_headers, WORDS],
+                      sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
