@@ -9,7 +9,9 @@ accents and case, a second surname, a typo in one of the fields, day and month s
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from rapidfuzz import fuzz
@@ -154,3 +156,42 @@ def who_answered(forename: str, surname: str, dob: str, email: str) -> str:
     if email:
         parts.append(mask_email(email))
     return ", ".join(parts)
+
+
+def compared(current: Callable[[str], str], email: str, dob: str,
+             year: int | None) -> tuple[list[str], list[str]]:
+    """What agrees and what differs between a response and a row (``current`` gives the
+    row's value for a column); a side without a value neither agrees nor differs."""
+    agree: list[str] = []
+    differ: list[str] = []
+    for label, theirs, ours in (("email", current("email").casefold(), email.casefold()),
+                                ("date of birth", current("dob"), dob),
+                                ("leaving year", current("leaving_year"), str(year or ""))):
+        if theirs and ours:
+            (agree if theirs == ours else differ).append(label)
+    return agree, differ
+
+
+def near_match(near: Sequence[str], who: Callable[[str], str],
+               current: Callable[[str, str], str], email: str, dob: str,
+               year: int | None) -> tuple[str, str]:
+    """The Possible match row's "Value in tracker" (each suggested student, with what
+    agrees and differs) and its advice, which never suggests merging when the emails
+    differ: two students with similar names and one birthday are not rare."""
+    shown, emails_differ = [], False
+    for ref in near:
+        agree, differ = compared(functools.partial(current, ref), email, dob, year)
+        emails_differ = emails_differ or "email" in differ
+        shown.append(f"{who(ref)} (agrees: {', '.join(agree) or '-'}; "
+                     f"differs: {', '.join(differ) or '-'})")
+    names = ", ".join(near)
+    if emails_differ:
+        action = (f"Similar to {names} by name and date of birth, but the email differs, so "
+                  "this is probably a different student: do not merge them. Add the student "
+                  "to the roster, or type new in Resolve as; type a Ref only once you have "
+                  "checked with the student.")
+    else:
+        action = (f"Looks like {names} (same date of birth, similar name). If it is the same "
+                  "student, type accept (or their Ref) in Resolve as; if not, type new, or add "
+                  "the student to the roster and sync again.")
+    return "; ".join(shown), action

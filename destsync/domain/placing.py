@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from destsync.domain import resolutions
 from destsync.domain.answers import CONTACT_KEYS, ParsedResponse, parse_response
 from destsync.domain.context import PlanContext
+from destsync.domain.identity import near_match
 from destsync.domain.matching import Matcher
 from destsync.domain.model import RawResponse, ResponseRecord, RosterEntry, TrackerSnapshot
 from destsync.domain.normalize import clean_text
@@ -102,6 +103,8 @@ class _Placer(TypedAndForwarded):
         placed: dict[str, tuple[ParsedResponse, str | None, str | None]] = {}
         for parsed in parsed_list:
             ref = refs.get(parsed.raw.response_id)
+            if ref is None:
+                self._problems(parsed, "")
             group = self._apply_response(parsed, ref) if ref else None
             placed[parsed.raw.response_id] = (parsed, ref, group)
         latest: dict[tuple[str, str], str] = {}  # (ref, group) -> response id
@@ -189,29 +192,18 @@ class _Placer(TypedAndForwarded):
             return self.out.outcomes[rid].ref or None
         m = self.matcher.match(p.reference, p.email, p.forename, p.surname, p.dob)
         if m.near:
-            near = ", ".join(m.near)
-            self._review(
-                p,
-                "Possible match",
-                "",
-                near,
-                tracker_value="; ".join(self._who_in_tracker(r) for r in m.near),
-                action=(
-                    f"Looks like {near} (same date of birth, similar name). If it is the "
-                    "same student, type accept (or their Ref) in Resolve as; if not, type "
-                    "new, or add the student to the roster and sync again."
-                ),
-            )
+            shown, action = near_match(m.near, self._who_in_tracker, self.out.current,
+                                       p.email, p.dob, p.leaving_year)
+            self._review(p, "Possible match", "", ", ".join(m.near), tracker_value=shown,
+                         action=action)
             self._record(rid, "review")
             return None
         return self._new_row_for(p)
 
     def _apply_response(self, p: ParsedResponse, ref: str) -> str | None:
         """Record a placed response's identity data and problems; return its group."""
-        rid = p.raw.response_id
-        self._record(rid, "tracker", ref)
-        for field_name, problem in p.problems:
-            self._review(p, "Unclear answer", ref, field_name, problem, field_name=field_name)
+        self._record(p.raw.response_id, "tracker", ref)
+        self._problems(p, ref)
         self._identity(ref, p)
         year = self.out.leaving_year(ref) or p.leaving_year
         if year is None:
@@ -237,6 +229,15 @@ class _Placer(TypedAndForwarded):
             )
         return group
 
+    def _problems(self, p: ParsedResponse, ref: str) -> None:
+        """Every field problem on Review, whether or not the response found a row (one set
+        aside as not ours is the exception)."""
+        if self.out.outcomes.get(p.raw.response_id, ResponseRecord("", "", "")).outcome \
+                == resolutions.IGNORED:
+            return
+        for field_name, problem in p.problems:
+            self._review(p, "Unclear answer", ref, field_name, problem, field_name=field_name)
+
     def _new_row_for(self, p: ParsedResponse, typed: bool = False) -> str | None:
         """A row started from ``p``; ``typed`` when staff asked for it, which needs only a
         name (they have checked the student is one of ours)."""
@@ -244,10 +245,15 @@ class _Placer(TypedAndForwarded):
         ay = self.ctx.calendar.academic_year(self.today)
         current = {ay, ay + 1}
         if not (p.forename and ((p.dob and p.leaving_year in current) or typed)):
+            dob_given = bool(p.raw.answers.get("dob", "").strip())
+            lacking = [what for what, ok in (
+                ("a name", p.forename),
+                ("a readable date of birth" if dob_given else "a date of birth", p.dob),
+                (f"a leaving year of {ay} or {ay + 1}", p.leaving_year in current)) if not ok]
             why = (
-                "No roster match and not enough to start a row (needs a name, a date of "
-                f"birth and a leaving year of {ay} or {ay + 1}). Type the student's Ref in "
-                "Resolve as, or new to start a row, or ignore if it is not one of ours."
+                f"No roster match and not enough to start a row: it lacks "
+                f"{', '.join(lacking)}. Type the student's Ref in Resolve as, or new to start "
+                "a row, or ignore if it is not one of ours."
             )
             self._review(p, "No match", "", "identity", why)
             self._record(rid, "review")
@@ -371,7 +377,9 @@ def _who_answered(p: ParsedResponse) -> str:
     """Who sent a response, as the form gave it (already cleaned). The email is left out
     when the student said no to contact: it must not be kept."""
     parts = [" ".join(x for x in (p.forename, p.surname) if x) or "(no name)"]
-    parts.append(f"born {p.dob}" if p.dob else "no date of birth")
+    given = p.raw.answers.get("dob", "").strip()
+    parts.append(f"born {p.dob}" if p.dob else "date of birth unreadable (see its own row)"
+                 if given else "no date of birth")
     if p.leaving_year:
         parts.append(f"left {p.leaving_year}")
     if p.email and p.consent is True:  # an unclear answer is not consent
