@@ -54,6 +54,7 @@ class MemoryTracker:
             self.review_rows.append(item)
         self.log_rows.extend(plan.log)
         self.resolved.update(plan.review_updates)
+        s.meta.update(plan.meta_updates)
         s.base.update(plan.base_updates)
         for rec in plan.responses:
             s.responses[rec.response_id] = rec

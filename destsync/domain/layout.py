@@ -260,6 +260,7 @@ def state_updates(plan: Plan) -> dict[str, dict[tuple[str, ...], list[str]]]:
             for f in plan.freezes
         },
         "_destsync_ledger": ledger_rows(plan.ledger),
+        "_destsync_meta": {(k,): [k, v] for k, v in plan.meta_updates.items()},
     }
 
 

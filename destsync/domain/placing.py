@@ -47,6 +47,8 @@ class Placement:
     review_keys: set[str] = field(default_factory=set)
     outcomes: dict[str, ResponseRecord] = field(default_factory=dict)  # response id -> record
     settled: dict[str, tuple[bool, str]] = field(default_factory=dict)  # typed Review rows
+    # response id -> (ref, its answers): earlier submissions a later one replaced
+    set_aside: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     responses_read: int = 0
 
     def row_exists(self, ref: str) -> bool:
@@ -114,6 +116,7 @@ class _Placer(TypedAndForwarded):
                 prev = latest.get((ref, group))
                 if prev:
                     self._record(prev, "superseded", ref)
+                    self.out.set_aside[prev] = (ref, placed[prev][0].group_values)
                 latest[(ref, group)] = raw.response_id
         for (ref, group), rid in latest.items():
             for key, value in placed[rid][0].group_values.items():

@@ -91,6 +91,7 @@ class Plan:
     # Review key -> (Resolved, Resolution): a typed resolution carried out (Resolved is the
     # date) or left open with the reason (Resolved empty).
     review_updates: dict[str, tuple[str, str]] = field(default_factory=dict)
+    meta_updates: dict[str, str] = field(default_factory=dict)  # _destsync_meta key -> value
 
     @property
     def conflicts(self) -> list[ReviewItem]:
@@ -107,6 +108,7 @@ class Plan:
             or self.messages
             or self.ledger
             or self.review_updates
+            or self.meta_updates
         )
 
     def summary(self) -> dict[str, Any]:

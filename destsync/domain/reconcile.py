@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from destsync.domain import audit
 from destsync.domain.answers import CONTACT_KEYS
 from destsync.domain.campaigns import Audience, CampaignPlan, plan_campaigns
 from destsync.domain.contact_plan import Campaign
@@ -78,10 +79,11 @@ def plan_academy(
     plan.responses = [
         rec for rid, rec in placement.outcomes.items() if snap.responses.get(rid) != rec
     ]
-    settle(snap.review_open, placement.settled, plan, today.isoformat())
+    settle(snap.review_open, placement.settled, plan, today.isoformat(), placement.outcomes)
     merger = Merger(snap.base, plan, placement.review_keys)
     expired = _merge(snap, placement, ctx, merger, today)
     _merge_extra(placement, merger, expired, extra_wants)
+    audit.record(snap, plan, placement.set_aside)
     rows = after_rows(snap, plan)
     camp = CampaignPlan()
     if contact is not None:

@@ -84,15 +84,18 @@ def decisions(rows: Iterable[ReviewRow], responses: Mapping[str, ResponseRecord]
 
 
 def settle(rows: Iterable[ReviewRow], settled: Mapping[str, tuple[bool, str]], plan: Plan,
-           today: str) -> None:
+           today: str, outcomes: Mapping[str, ResponseRecord]) -> None:
     """Record every typed row's result in ``plan``: Resolved and Resolution for the
-    Review row, and a Change log entry for each one carried out. ``settled`` holds what
-    the placing did with the rows about a response (Review key -> (done, note))."""
+    Review row, and a Change log entry for each one carried out, under the Ref the
+    response now feeds (so ``destsync history`` shows it). ``settled`` holds what the
+    placing did with the rows about a response (Review key -> (done, note))."""
     for row in rows:
         done, note = settled.get(row.key) or _other(row)
         if done:
             plan.review_updates[row.key] = (today, note)
-            plan.log.append(LogEntry(row.ref, "Review", "", row.resolve_as.strip(),
+            placed = outcomes.get(row.response_id)
+            ref = placed.ref if placed and placed.ref else row.ref
+            plan.log.append(LogEntry(ref, "Review", "", row.resolve_as.strip(),
                                      row.response_id or "staff",
                                      f"{row.kind} resolved: {note}"))
         elif row.resolution != NOT_DONE + note:

@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     sar.add_argument("--ref", required=True, help="the student's Ref, e.g. OAK-1001")
     sar.add_argument("--out", required=True, type=Path, help="JSON file to write")
 
+    history = sub.add_parser("history", help="print one student's change log, oldest first")
+    history.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+    history.add_argument("--ref", required=True, help="the student's Ref, e.g. OAK-1001")
+
     la = sub.add_parser("la-export",
                         help="write the local authority's file of one cohort's leavers")
     la.add_argument("--config", required=True, type=Path, help="path to the TOML config")
@@ -154,6 +158,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.report(args.config, args.out, args.now)
     if args.command == "subject-access":
         return commands.subject_access(args.config, args.ref, args.out)
+    if args.command == "history":
+        return commands.history(args.config, args.ref)
     if args.command == "la-export":
         return commands.la_export(args.config, args.cohort, args.out)
     if args.command == "demo":

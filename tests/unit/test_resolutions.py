@@ -46,7 +46,7 @@ def test_a_ref_typed_on_a_no_match_row_places_the_answers_once_and_logs_it() -> 
     assert t.snap.responses["u1"].ref == target
     assert plan.review_updates[row.key] == ("2026-04-03", f"answers placed on {target}")
     [entry] = [e for e in plan.log if e.field == "Review"]
-    assert (entry.ref, entry.source) == ("", "u1") and target in entry.note
+    assert (entry.ref, entry.source) == (target, "u1") and target in entry.note
     # Once resolved, never again: the next sync has nothing to do.
     assert sync(t, [UNKNOWN], 3).is_empty()
 

@@ -207,7 +207,7 @@ class GoogleSheetsTracker:
                 data.append(api.block(tab, start, rows))
                 growth[tab] = start + len(rows) - 1
         state = layout.state_updates(written)
-        state[META] = self._meta_rows(plan)
+        state[META] = {**state.get(META, {}), **self._meta_rows(plan)}
         data += self._state_data(state, growth)
         return data, growth
 
