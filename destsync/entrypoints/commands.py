@@ -208,6 +208,8 @@ def check(config: Path) -> int:
         print(f"{p.academy.code}: config ok; {n_roster} on roster; {n_resp} responses readable")
         for w in _warnings([p]):
             print(f"  warning: {w}")
+        for problem in getattr(p.roster, "problems", ()):  # the sync puts these on Review
+            print(f"  warning: {problem.where}: {problem.what}")
     from destsync.service.outreach import check_templates
     from destsync.service.render import Renderer
 

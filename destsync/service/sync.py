@@ -15,6 +15,7 @@ from destsync.config.settings import Config
 from destsync.domain.context import PlanContext
 from destsync.domain.lease import LEASE_TTL
 from destsync.domain.plan import Plan
+from destsync.domain.roster_review import add_roster_problems
 from destsync.errors import DestsyncError, MissingColumn, PartlyWritten
 from destsync.service.outreach import Staged, allocate, check_templates, stage
 from destsync.service.ports import AcademyPorts
@@ -173,6 +174,8 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
         step(f"{code}: planning")
         ctx = context_for(cfg, code)
         st = stage(cfg, p.academy, ctx, snap, roster, responses, now)
+        # A roster adapter may leave out a bad row and say so (``problems``): on Review.
+        add_roster_problems(st.plan, getattr(p.roster, "problems", ()), snap.review_keys)
         if p.mailer is None:
             st.camp.due.clear()
         staged.append((p, st))

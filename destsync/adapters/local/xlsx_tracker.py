@@ -13,6 +13,7 @@ import errno
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -30,6 +31,14 @@ from destsync.domain.model import (
 )
 from destsync.domain.plan import Plan
 from destsync.errors import TrackerError
+
+# What a workbook damaged inside its zip raises while openpyxl reads it: a flipped byte
+# or a cut-off file surfaces as any of these, from the zip, zlib or XML layer (an XML
+# ParseError is a SyntaxError). None is a DestsyncError, so the run's own errors pass.
+DAMAGE: tuple[type[BaseException], ...] = (
+    InvalidFileException, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError,
+    NotImplementedError, OSError, KeyError, ValueError, TypeError, IndexError, AttributeError,
+)
 
 
 class XlsxTracker:
@@ -67,11 +76,15 @@ class XlsxTracker:
                 "close it if another program has it locked, and give the account that runs "
                 "destsync read and write access to it; nothing was written",
             ) from None
-        except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise TrackerError(
-                f"tracker {self.path} is not a readable .xlsx workbook ({type(exc).__name__})",
-                "restore it from a backup, or move it aside so destsync creates a new one",
-            ) from None
+        except DAMAGE as exc:
+            raise self._damaged(exc) from None
+
+    def _damaged(self, exc: BaseException) -> TrackerError:
+        return TrackerError(
+            f"tracker {self.path} is not a readable .xlsx workbook ({type(exc).__name__})",
+            "restore it from a backup, or move it aside so destsync creates a new one; "
+            "nothing was written",
+        )
 
     def _file_stamp(self) -> tuple[int, int] | None:
         try:
@@ -90,6 +103,9 @@ class XlsxTracker:
         wb = self._load(read_only=True)
         try:
             return self._snapshot(wb)
+        except DAMAGE as exc:
+            # Read-only mode streams each sheet: damage inside the zip shows only now.
+            raise self._damaged(exc) from None
         finally:
             wb.close()  # a read-only workbook holds the file open until closed
 
@@ -136,6 +152,8 @@ class XlsxTracker:
                 if t in wb.sheetnames else []
                 for t in titles
             }
+        except DAMAGE as exc:
+            raise self._damaged(exc) from None
         finally:
             wb.close()
 
