@@ -64,6 +64,12 @@ def parse_response(raw: RawResponse, today: date, tz: tzinfo | None = None) -> P
     p.leaving_year = year if isinstance(year, int) else None
     email = take("email", n.parse_email(a.get("email", "")))
     p.email = email if isinstance(email, str) else ""
+    for key, what in (("name", "name"), ("email", "email address")):
+        if n.INVISIBLE.search(a.get(key, "")):
+            # Removed (an invisible character would reach emails and defeat matching);
+            # noted, as a pasted name can hide one on purpose.
+            p.problems.append((key, f"Invisible characters were removed from the {what}; "
+                                    "check it reads as the student wrote it."))
     phone = take("phone", n.parse_phone(a.get("phone", "")))
     p.phone = phone if isinstance(phone, str) else ""
     consent = take("consent", n.parse_consent(a.get("consent", "")))

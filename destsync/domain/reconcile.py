@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from destsync.domain import audit
+from destsync.domain import audit, nccis_follow
 from destsync.domain.answers import CONTACT_KEYS
 from destsync.domain.campaigns import Audience, CampaignPlan, plan_campaigns
 from destsync.domain.contact_plan import Campaign
@@ -73,6 +73,7 @@ def plan_academy(
     their "not known" outcomes join the same merge, and the returns freeze last."""
     today = now.astimezone(ZoneInfo(ctx.timezone)).date()
     placement = place_responses(snap, roster, responses, ctx, now)
+    nccis_follow.follow(snap.base, placement)
     plan = Plan(now=now.isoformat(timespec="seconds"))
     plan.responses_read = placement.responses_read
     plan.review = placement.review
