@@ -190,6 +190,8 @@ def review_row(item: ReviewItem, now: str) -> list[str]:
 
 
 RESOLVED, RESOLVE_AS, RESOLUTION = "Resolved", "Resolve as", "Resolution"
+# Review columns wrapped so a reason shows in full (both backends).
+REVIEW_WRAPPED = ("Value in tracker", "Value from form", "What to do", RESOLUTION)
 
 
 def read_review(block: Iterable[Sequence[Any]], snap: TrackerSnapshot) -> dict[str, int]:

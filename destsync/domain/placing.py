@@ -21,7 +21,7 @@ from destsync.domain.identity import near_match
 from destsync.domain.matching import Matcher
 from destsync.domain.model import RawResponse, ResponseRecord, RosterEntry, TrackerSnapshot
 from destsync.domain.normalize import clean_text
-from destsync.domain.placing_typed import TypedAndForwarded
+from destsync.domain.placing_typed import TypedAndForwarded, local_time
 from destsync.domain.plan import ReviewItem
 
 ROSTER_SOURCE = "Roster"
@@ -362,7 +362,7 @@ class _Placer(TypedAndForwarded):
                 kind,
                 ref,
                 rid,
-                p.raw.submitted.isoformat(timespec="seconds"),
+                local_time(p.raw.submitted, self.tz),
                 field_name or shown,
                 tracker_value,
                 form_value,

@@ -6,6 +6,7 @@ this in.
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
 from destsync.domain import identity, resolutions
@@ -26,9 +27,15 @@ class Placement(Protocol):
     def current(self, ref: str, col: str) -> str: ...
 
 
+def local_time(t: datetime, tz: tzinfo) -> str:
+    """A submission time as Review shows it: the trust's local time, to the minute."""
+    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
 class TypedAndForwarded:
     snap: TrackerSnapshot
     out: Placement
+    tz: tzinfo
     # response id -> (the Ref it gave, what differs): a reference whose row is someone else's.
     _forwarded: dict[str, tuple[str, str]]
     _decided: dict[str, resolutions.Decision]  # response id -> staff's typed word
@@ -98,7 +105,7 @@ class TypedAndForwarded:
             return False
         ref, differs = self._forwarded[rid]
         self._add_review(identity.forwarded_item(
-            rid, p.raw.submitted.isoformat(timespec="seconds"), ref, self._who_in_tracker(ref),
+            rid, local_time(p.raw.submitted, self.tz), ref, self._who_in_tracker(ref),
             identity.who_answered(p.forename, p.surname, p.dob, p.email), differs))
         self._record(rid, "review")
         return True

@@ -49,6 +49,11 @@ def test_a_ref_typed_into_the_review_tab_is_carried_out_and_marked(tmp_path: Pat
     ws = openpyxl.load_workbook(path)["Review"]
     assert [c.value for c in ws[1]] == list(REVIEW_HEADERS)
     [dv] = ws.data_validations.dataValidation  # the dropdown suggests; a Ref is typed
+    # For a person: the internal key hidden, reasons wrapped, times local to the minute.
+    assert ws.column_dimensions["A"].hidden
+    head = [c.value for c in ws[1]]
+    assert ws.cell(row=2, column=head.index("What to do") + 1).alignment.wrap_text
+    assert ws.cell(row=2, column=head.index("Submitted") + 1).value == "2026-05-10 10:00"
     assert dv.formula1 == '"accept,new,ignore"' and not dv.showErrorMessage
     type_into(path, "No match", ROSTER[1].ref)
     sync(t, 12)

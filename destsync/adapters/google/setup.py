@@ -204,6 +204,7 @@ def setup_sheet(sheets: api.SheetsApi, headers: Mapping[str, str]) -> bool:
     if not any(m.get("metadataValue") == signature for m in marks):
         requests += _dropdowns(ids[layout.TRACKER], position, headers)
         requests.append(_resolve_as(ids[layout.REVIEW], final[layout.REVIEW]))
+        requests += _readable_review(ids[layout.REVIEW], final[layout.REVIEW])
         requests += api.forget(marks)
         requests.append(api.meta(api.SETUP_KEY, signature, {"spreadsheet": True}))
     requests += _anchors(sheets, ids[layout.TRACKER], position[headers["ref"]], tracker_rows)
@@ -286,6 +287,23 @@ def _resolve_as(sheet_id: int, review_headers: list[str]) -> dict[str, Any]:
                                "values": [{"userEnteredValue": w} for w in WORDS]},
                  "strict": False, "showCustomUi": True,
                  "inputMessage": "accept, new, ignore, or type a Ref"}}}
+
+
+def _readable_review(sheet_id: int, review_headers: list[str]) -> list[dict[str, Any]]:
+    """The Key column hidden (it is destsync's), the reasons wrapped so they show in full."""
+    key = review_headers.index("Key")
+    out: list[dict[str, Any]] = [{"updateDimensionProperties": {
+        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": key,
+                  "endIndex": key + 1},
+        "properties": {"hiddenByUser": True}, "fields": "hiddenByUser"}}]
+    for header in layout.REVIEW_WRAPPED:
+        c = review_headers.index(header)
+        out.append({"repeatCell": {
+            "range": {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": c,
+                      "endColumnIndex": c + 1},
+            "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}},
+            "fields": "userEnteredFormat.wrapStrategy"}})
+    return out
 
 
 def _signature(tracker_headers: list[str], review_headers: list[str]) -> str:

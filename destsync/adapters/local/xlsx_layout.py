@@ -20,6 +20,7 @@ from destsync.domain.layout import (
     RESOLVED,
     RETURNS,
     REVIEW,
+    REVIEW_WRAPPED,
     STATE_TABS,
     TRACKER,
     VISIBLE_TABS,
@@ -129,6 +130,7 @@ def update_review(ws: Worksheet, updates: dict[str, tuple[str, str]]) -> None:
                         showErrorMessage=False)
     dv.add(f"{letter}2:{letter}20000")
     ws.add_data_validation(dv)
+    _readable(ws, col)
     if not updates:
         return
     key_col = col.get("Key", 1)
@@ -137,6 +139,18 @@ def update_review(ws: Worksheet, updates: dict[str, tuple[str, str]]) -> None:
         if found is not None:
             set_value(ws.cell(row=r, column=col[RESOLVED]), found[0])
             set_value(ws.cell(row=r, column=col[RESOLUTION]), found[1])
+
+
+def _readable(ws: Worksheet, col: dict[str, int]) -> None:
+    """Review for a person: the internal Key column hidden, reasons wrapped in full."""
+    if "Key" in col:
+        ws.column_dimensions[get_column_letter(col["Key"])].hidden = True
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for header in REVIEW_WRAPPED:
+        if header in col:
+            ws.column_dimensions[get_column_letter(col[header])].width = 50
+            for (c,) in ws.iter_rows(min_row=2, min_col=col[header], max_col=col[header]):
+                c.alignment = wrap
 
 
 def style_header_cell(ws: Worksheet, i: int, h: str) -> None:

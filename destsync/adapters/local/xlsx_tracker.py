@@ -182,9 +182,9 @@ class XlsxTracker:
                     L.set_value(ws.cell(row=next_row, column=col), value, COLUMN_BY_KEY[key].kind)
             next_row += 1
         L.add_dropdowns(ws, index, self.headers)
-        L.update_review(wb[L.REVIEW], plan.review_updates)
         for tab, rows_to_add in layout.appended_rows(plan, run_id, self.headers).items():
             _append(wb[tab], rows_to_add)
+        L.update_review(wb[L.REVIEW], plan.review_updates)
         for tab, updates in layout.state_updates(plan).items():
             self._merge_state(wb, tab, layout.STATE_KEY_LEN[tab], updates)
         self._save(wb)
