@@ -6,12 +6,13 @@ import logging
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from destsync.config.settings import Config
+from destsync.domain import questions
 from destsync.domain.context import PlanContext
 from destsync.domain.lease import LEASE_TTL
 from destsync.domain.plan import Plan
@@ -94,6 +95,13 @@ def partly_written(exc: DestsyncError, written: list[str], rest: list[str]) -> P
     )
 
 
+def prime_questions(p: AcademyPorts, meta: Mapping[str, str]) -> None:
+    """Give a response source that finds questions by id (Google Forms) the ids stored
+    by earlier runs; a source without ids (the CSV export) is left alone."""
+    if hasattr(p.responses, "known_ids"):
+        p.responses.known_ids = questions.stored_ids(meta)
+
+
 def context_for(cfg: Config, code: str) -> PlanContext:
     return PlanContext(code, cfg.calendar, cfg.checkpoints, cfg.freeze_late_days,
                        cfg.retention_grace_days, cfg.timezone)
@@ -170,12 +178,15 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
             # Only here is the academy known; its code is what the config section shows.
             raise exc.for_academy(code) from None
         roster = p.roster.read()
+        prime_questions(p, snap.meta)
         responses = p.responses.read(None)
         step(f"{code}: planning")
         ctx = context_for(cfg, code)
         st = stage(cfg, p.academy, ctx, snap, roster, responses, now)
         # A roster adapter may leave out a bad row and say so (``problems``): on Review.
         add_roster_problems(st.plan, getattr(p.roster, "problems", ()), snap.review_keys)
+        questions.remember(st.plan, snap.meta, getattr(p.responses, "resolved_ids", {}),
+                           getattr(p.responses, "renamed", {}))
         if p.mailer is None:
             st.camp.due.clear()
         staged.append((p, st))
