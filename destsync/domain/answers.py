@@ -30,6 +30,8 @@ class ParsedResponse:
     # The school's calendar date of the submission (Forms gives UTC: 00:30 BST on 1 April
     # is still 31 March in UTC, and would land in the wrong checkpoint).
     local_date: date | None = None
+    # Answers longer than a tracker cell keeps: field key -> the whole answer, for the log.
+    long_answers: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_destination(self) -> bool:
@@ -37,6 +39,9 @@ class ParsedResponse:
 
 
 CONTACT_KEYS = ("email", "phone")  # contact details: kept only with consent
+# A Google Sheets cell holds at most 50,000 characters (a workbook cell 32,767): the whole
+# of a long answer goes in one Change log cell, up to the smaller limit.
+LOG_CELL_LIMIT = 32_000
 
 
 # Answers that speak for a checkpoint: a reply with any of them, even unreadable, is a
@@ -99,6 +104,12 @@ def parse_response(raw: RawResponse, today: date, tz: tzinfo | None = None) -> P
         text = n.clean_text(a.get(key, ""))
         if text:
             g[key] = text
+        whole = n.clean_text(a.get(key, ""), LOG_CELL_LIMIT)
+        if len(whole) > len(text):
+            p.long_answers[key] = whole
+            p.problems.append((key, f"The answer is {len(whole):,} characters long: the "
+                                    "tracker cell keeps its start, the Change log has it "
+                                    "whole."))
     level_text = n.clean_text(a.get("level", ""))
     if level_text:
         level = levels.parse_level(level_text)

@@ -20,6 +20,7 @@ from destsync.domain.plan import PERSONAL_COLUMNS, LogEntry, NewRow, Plan
 NEW_ROW = "new row"
 SET_ASIDE = "earlier submission set aside (superseded)"
 STAFF_EDIT = "edited by staff (destsync keeps it)"
+WHOLE_ANSWER = "the whole answer (the tracker cell keeps the start)"
 EDIT_KEY = "edit|"  # _destsync_meta key prefix: edit|<ref>|<column> -> fingerprint
 CONTACT_COLUMNS = frozenset({"email", "phone", "parent_email"})
 
@@ -70,11 +71,15 @@ def staff_edits(snap: TrackerSnapshot, plan: Plan) -> None:
 
 
 def record(snap: TrackerSnapshot, plan: Plan,
-           set_aside: Mapping[str, tuple[str, Mapping[str, str]]]) -> None:
+           set_aside: Mapping[str, tuple[str, Mapping[str, str]]],
+           long_answers: Sequence[tuple[str, str, str, str]] = ()) -> None:
     """Add the audit entries the merge does not make itself."""
     plan.log += new_row_entries(plan.new_rows)
     plan.log += set_aside_entries(set_aside, snap)
     staff_edits(snap, plan)
+    # The whole of an answer too long for its cell, once: when its response is first read.
+    plan.log += [LogEntry(ref, key, "", whole, rid, WHOLE_ANSWER)
+                 for ref, key, whole, rid in long_answers if rid not in snap.responses]
 
 
 def history(ref: str, log_rows: Sequence[Mapping[str, str]],

@@ -49,6 +49,7 @@ class Placement:
     settled: dict[str, tuple[bool, str]] = field(default_factory=dict)  # typed Review rows
     # response id -> (ref, its answers): earlier submissions a later one replaced
     set_aside: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    long_answers: list[tuple[str, str, str, str]] = field(default_factory=list)  # ref,key,text,rid
     responses_read: int = 0
 
     def row_exists(self, ref: str) -> bool:
@@ -240,6 +241,8 @@ class _Placer(TypedAndForwarded):
             return
         for field_name, problem in p.problems:
             self._review(p, "Unclear answer", ref, field_name, problem, field_name=field_name)
+        for key, whole in p.long_answers.items():
+            self.out.long_answers.append((ref, key, whole, p.raw.response_id))
 
     def _new_row_for(self, p: ParsedResponse, typed: bool = False) -> str | None:
         """A row started from ``p``; ``typed`` when staff asked for it, which needs only a

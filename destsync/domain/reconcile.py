@@ -84,7 +84,7 @@ def plan_academy(
     merger = Merger(snap.base, plan, placement.review_keys)
     expired = _merge(snap, placement, ctx, merger, today)
     _merge_extra(placement, merger, expired, extra_wants)
-    audit.record(snap, plan, placement.set_aside)
+    audit.record(snap, plan, placement.set_aside, placement.long_answers)
     rows = after_rows(snap, plan)
     camp = CampaignPlan()
     if contact is not None:

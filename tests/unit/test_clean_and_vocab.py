@@ -71,3 +71,17 @@ def test_staff_typing_a_code_that_disagrees_is_on_review_and_left_alone() -> Non
     [item] = [i for i in plan.review if i.kind == KIND]
     assert (item.tracker_value, item.form_value) == ("240", "310")
     assert not [c for c in plan.changes if c.column == "actual_nccis"]
+
+
+def test_a_long_answer_is_flagged_and_kept_whole_in_the_change_log_once() -> None:
+    essay = "I will be studying " + "physics and more " * 60
+    t = MemoryTracker()
+    rs = [RawResponse("r1", START, answers(S, course=essay), "t")]
+    plan = plan_sync(t.read(), [S], rs, CTX, START + timedelta(days=1))
+    t.apply(plan)
+    assert len(plan.new_rows[0].values["intended_course"]) <= 500
+    [whole] = [e for e in plan.log if e.field == "course"]
+    assert whole.new == n.clean_text(essay, 10_000) and whole.ref == S.ref
+    assert any(i.field == "course" and "characters long" in i.action for i in plan.review)
+    again = plan_sync(t.read(), [S], rs, CTX, START + timedelta(days=2))
+    assert [e for e in again.log if e.field == "course"] == []
