@@ -183,10 +183,29 @@ def dropdown_lists() -> dict[str, tuple[str, ...]]:
 
 
 def review_row(item: ReviewItem, now: str) -> list[str]:
-    return [item.key, now[:10], item.kind, item.ref, item.response_id, item.submitted,
-            item.field, item.tracker_value, item.form_value, item.action]
-    # Resolved, Resolve as and Resolution start empty and are left out: a tab made by an
-    # older setup may have no grid columns for the last two.
+    """A Review row in REVIEW_HEADERS order (Resolve as, Resolved, Resolution empty)."""
+    values = {"Key": item.key, "Raised": now[:10], "Kind": item.kind, "Ref": item.ref,
+              "Response ID": item.response_id, "Submitted": item.submitted,
+              "Field": item.field, "Value in tracker": item.tracker_value,
+              "Value from form": item.form_value, "What to do": item.action}
+    return [values.get(h, "") for h in REVIEW_HEADERS]
+
+
+def in_tab_order(rows: list[list[str]], tab_header: Sequence[Any]) -> list[list[str]]:
+    """Review rows (REVIEW_HEADERS order) placed by the tab's own header, which may be an
+    older order; a column the tab lacks is left out, and trailing empty cells are dropped
+    (a tab made by an older setup may have no grid columns for them)."""
+    have = [canonical(h).strip() for h in tab_header]
+    if not rows or not any(have) or have == list(REVIEW_HEADERS):
+        return rows
+    pos = {h: i for i, h in enumerate(REVIEW_HEADERS)}
+    out = []
+    for row in rows:
+        placed = [row[pos[h]] if h in pos else "" for h in have]
+        while placed and placed[-1] == "":
+            placed.pop()
+        out.append(placed)
+    return out
 
 
 RESOLVED, RESOLVE_AS, RESOLUTION = "Resolved", "Resolve as", "Resolution"

@@ -106,22 +106,24 @@ VALIDATED_BY: tuple[str, ...] = ("Staff", "Local authority", "Provider")
 YES_NO: tuple[str, ...] = ("Yes", "No")
 
 # Review tab and change-log tab layouts (header names are fixed: they belong to destsync).
+# The human columns first; the internal Key last (and hidden). "Resolve as" is typed by
+# staff (a Ref, new, ignore or accept) and carried out by the next sync, which says in
+# Resolution what it did or why it could not. Rows are written by header, so a tab made
+# in an older order keeps its order (and gains the columns it lacks at the end).
 REVIEW_HEADERS: tuple[str, ...] = (
-    "Key",
-    "Raised",
     "Kind",
     "Ref",
-    "Response ID",
-    "Submitted",
+    "What to do",
+    "Resolve as",
     "Field",
     "Value in tracker",
     "Value from form",
-    "What to do",
+    "Submitted",
+    "Raised",
     "Resolved",
-    # Typed by staff (a Ref, new, ignore or accept) and carried out by the next sync, which
-    # says in Resolution what it did or why it could not. Last, so older tabs only grow.
-    "Resolve as",
     "Resolution",
+    "Response ID",
+    "Key",
 )
 LOG_HEADERS: tuple[str, ...] = ("When", "Run", "Ref", "Field", "Old", "New", "Source", "Note")
 RETURN_HEADERS: tuple[str, ...] = (

@@ -27,10 +27,12 @@ def test_a_bad_roster_row_goes_to_review_and_the_rest_load(school: School) -> No
     summary = school.sync()
     assert summary["rows_added"] > 10
     wb = openpyxl.load_workbook(school.tracker)
-    review = [r for r in wb["Review"].iter_rows(min_row=2, values_only=True)
-              if r[2] == "Roster problem"]
-    assert sorted(r[3] for r in review) == sorted([no_dob, no_year])
-    text = " ".join(str(r[9]) for r in review)
+    rows = [list(r) for r in wb["Review"].iter_rows(values_only=True)]
+    head = rows[0]
+    review = [dict(zip(head, r, strict=False)) for r in rows[1:]]
+    review = [r for r in review if r["Kind"] == "Roster problem"]
+    assert sorted(str(r["Ref"]) for r in review) == sorted([no_dob, no_year])
+    text = " ".join(str(r["What to do"]) for r in review)
     assert "line 2" in text and "line 3" in text and "31/02/2008" not in text
     refs = {r[0] for r in wb["Tracker"].iter_rows(min_row=2, values_only=True)}
     assert no_dob in refs

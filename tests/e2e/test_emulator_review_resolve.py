@@ -23,7 +23,7 @@ def type_resolution(remote: RemoteSchool, kind: str, text: str) -> str:
     col = chr(ord("A") + head.index("Resolve as"))
     r = next(i for i, v in enumerate(values) if len(v) > 2 and v[head.index("Kind")] == kind)
     remote.sheets.edit_cell(SHEET_ID, "Review", f"{col}{r + 1}", text)
-    return str(values[r][0])
+    return str(values[r][head.index("Key")])
 
 
 def test_staff_resolve_review_rows_in_the_sheet(remote: RemoteSchool) -> None:
@@ -39,7 +39,7 @@ def test_staff_resolve_review_rows_in_the_sheet(remote: RemoteSchool) -> None:
     target = sorted(ref for ref, r in remote.tracker().items()
                     if r["Leaving year"] == "2026" and not r["Actual destination"])[0]
     key = type_resolution(remote, "No match", target)
-    remote.sheets.sort_rows(SHEET_ID, "Review", "C", descending=True)  # staff sort by Kind
+    remote.sheets.sort_rows(SHEET_ID, "Review", "A", descending=True)  # staff sort by Kind
     remote.sync("2026-11-03")
     rows = {r["Key"]: r for r in remote.tab("Review")}
     assert rows[key]["Resolved"] == "2026-11-03"

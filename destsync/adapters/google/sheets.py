@@ -202,6 +202,8 @@ class GoogleSheetsTracker:
         data += review_updates(plan.review_updates, self._require_read().review_header,
                                fresh.review_at)
         for tab, rows in layout.appended_rows(written, run_id, self.headers).items():
+            if tab == layout.REVIEW:  # by the tab's own header: an older tab keeps its order
+                rows = layout.in_tab_order(rows, self._require_read().review_header)
             if rows:
                 start = fresh.ends[tab] + 1
                 data.append(api.block(tab, start, rows))

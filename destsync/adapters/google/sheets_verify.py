@@ -91,7 +91,12 @@ class Fresh:
         refs = sorted({c.ref for c in plan.changes})
         t = api.quote(layout.TRACKER)
         letter = api.col_letter(seen.ref_col)
-        tab_ends = {f"{api.quote(tab)}!A:A": tab for tab in APPENDED_TABS}
+        # Each tab's end is found from one column; Review's is its Key column, which also
+        # says where each Review row is now.
+        key = seen.review_header.index("Key") + 1 if "Key" in seen.review_header else 1
+        letters = {tab: api.col_letter(key if tab == layout.REVIEW else 1)
+                   for tab in APPENDED_TABS}
+        tab_ends = {f"{api.quote(tab)}!{c}:{c}": tab for tab, c in letters.items()}
         filters: list[dict[str, Any]] = [
             {"a1Range": f"{t}!1:1"},
             {"developerMetadataLookup": {"metadataKey": api.COLUMN_KEY, "metadataValue": "ref",

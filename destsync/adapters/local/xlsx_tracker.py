@@ -183,6 +183,8 @@ class XlsxTracker:
             next_row += 1
         L.add_dropdowns(ws, index, self.headers)
         for tab, rows_to_add in layout.appended_rows(plan, run_id, self.headers).items():
+            if tab == L.REVIEW:  # by the tab's own header: an older tab keeps its order
+                rows_to_add = layout.in_tab_order(rows_to_add, [c.value for c in wb[tab][1]])
             _append(wb[tab], rows_to_add)
         L.update_review(wb[L.REVIEW], plan.review_updates)
         for tab, updates in layout.state_updates(plan).items():
