@@ -60,3 +60,28 @@ def test_setup_offers_the_resolution_words_as_a_dropdown(remote: RemoteSchool) -
     assert [o["userEnteredValue"] for o in rule["condition"]["values"]] \
         == ["accept", "new", "ignore"]
     assert rule["strict"] is False
+
+
+OLD_ORDER = ["Key", "Raised", "Kind", "Ref", "Response ID", "Submitted", "Field",
+             "Value in tracker", "Value from form", "What to do", "Resolved"]
+
+
+def test_a_review_tab_in_the_older_order_keeps_it_and_still_resolves(
+    remote: RemoteSchool,
+) -> None:
+    remote.setup()
+    for c in range(13):  # as an older destsync made the tab
+        value = OLD_ORDER[c] if c < len(OLD_ORDER) else ""
+        remote.sheets.edit_cell(SHEET_ID, "Review", f"{chr(ord('A') + c)}1", value)
+    remote.setup()  # adds the two new columns at the end
+    remote.submit({"name": "Casey Stray", "leaving_year": "2026", "consent": "Yes"},
+                  "2026-10-20T10:00:00Z", "stray-1")
+    remote.sync()
+    assert [str(h) for h in remote.sheets.values(SHEET_ID, "Review")[0]] \
+        == [*OLD_ORDER, "Resolve as", "Resolution"]
+    [row] = [r for r in remote.tab("Review") if r["Kind"] == "No match"]
+    assert row["Key"].startswith("No match|stray-1|") and row["Response ID"] == "stray-1"
+    type_resolution(remote, "No match", "ignore")
+    remote.sync("2026-11-03")
+    [row] = [r for r in remote.tab("Review") if r["Kind"] == "No match"]
+    assert (row["Resolved"], row["Resolution"]) == ("2026-11-03", "ignored: not one of ours")
