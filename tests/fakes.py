@@ -6,7 +6,14 @@ import copy
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from destsync.domain.model import COLUMNS, LedgerEntry, RawResponse, RosterEntry, TrackerSnapshot
+from destsync.domain.model import (
+    COLUMNS,
+    LedgerEntry,
+    RawResponse,
+    ReviewRow,
+    RosterEntry,
+    TrackerSnapshot,
+)
 from destsync.domain.plan import Plan
 
 
@@ -19,9 +26,21 @@ class MemoryTracker:
         self.log_rows: list[object] = []
         self.returns: list[object] = []
         self.applied: list[Plan] = []
+        self.resolve_as: dict[str, str] = {}  # Review key -> what staff typed
+        self.resolved: dict[str, tuple[str, str]] = {}  # Review key -> (Resolved, Resolution)
 
     def read(self) -> TrackerSnapshot:
-        return copy.deepcopy(self.snap)
+        snap = copy.deepcopy(self.snap)
+        snap.review_open = [
+            ReviewRow(i.key, i.kind, i.ref, i.response_id, i.field, self.resolve_as[i.key],
+                      self.resolved.get(i.key, ("", ""))[1])
+            for i in self.review_rows  # type: ignore[attr-defined]
+            if self.resolve_as.get(i.key) and not self.resolved.get(i.key, ("", ""))[0]
+        ]
+        return snap
+
+    def type_resolution(self, key: str, text: str) -> None:
+        self.resolve_as[key] = text
 
     def apply(self, plan: Plan, run_id: str = "run") -> None:
         s = self.snap
@@ -34,6 +53,8 @@ class MemoryTracker:
             s.review_keys.add(item.key)
             self.review_rows.append(item)
         self.log_rows.extend(plan.log)
+        self.resolved.update(plan.review_updates)
+        s.meta.update(plan.meta)
         s.base.update(plan.base_updates)
         for rec in plan.responses:
             s.responses[rec.response_id] = rec

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from destsync.domain.model import RosterEntry
 from destsync.domain.normalize import clean_text
+from destsync.domain.roster_review import RosterProblem, roster_problem
 from destsync.errors import InputError
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
@@ -32,9 +33,12 @@ def _date(text: str) -> date | None:
 
 
 def roster_entries(header: Sequence[str], rows: Sequence[Mapping[str, str | None]],
-                   columns: Mapping[str, str], code: str, where: str) -> list[RosterEntry]:
+                   columns: Mapping[str, str], code: str, where: str,
+                   problems: list[RosterProblem] | None = None) -> list[RosterEntry]:
     """``where`` names the roster in errors ("roster roster.csv", "roster tab 'Roster'");
-    ``rows`` are keyed by header, numbered from line 2."""
+    ``rows`` are keyed by header, numbered from line 2. A row with an unreadable date of
+    birth or leaving year goes into ``problems`` (for Review) and the rest still load;
+    without ``problems`` it stops the read."""
     col = dict(columns)
     for key in ROW_FIELDS:
         if col[key] not in header:
@@ -58,11 +62,17 @@ def roster_entries(header: Sequence[str], rows: Sequence[Mapping[str, str | None
         dob_text = _text(row, col["dob"])
         dob = _date(dob_text) if dob_text else None
         year_text = _text(row, col["leaving_year"])
-        if (dob_text and dob is None) or not year_text.isdigit():
-            raise InputError(
-                f"{where} line {line}: date of birth or leaving year is not valid",
-                "dates as DD/MM/YYYY or YYYY-MM-DD, leaving year as four digits",
-            )
+        bad_year = not (year_text.isdigit() and len(year_text) == 4)
+        if (dob_text and dob is None) or bad_year:
+            if problems is None:
+                raise InputError(
+                    f"{where} line {line}: date of birth or leaving year is not valid",
+                    "dates as DD/MM/YYYY or YYYY-MM-DD, leaving year as four digits",
+                )
+            problems.append(roster_problem(where, line, ref, bool(dob_text) and dob is None,
+                                           bad_year))
+            if bad_year:
+                continue  # no checkpoint can be placed without it: the row is left out
         yg = _text(row, col.get("year_group", ""))
         out.append(
             RosterEntry(

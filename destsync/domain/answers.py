@@ -31,6 +31,8 @@ class ParsedResponse:
     # The school's calendar date of the submission (Forms gives UTC: 00:30 BST on 1 April
     # is still 31 March in UTC, and would land in the wrong checkpoint).
     local_date: date | None = None
+    # Answers longer than a tracker cell keeps: field key -> the whole answer, for the log.
+    long_answers: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_destination(self) -> bool:
@@ -41,6 +43,10 @@ CONTACT_KEYS = ("email", "phone")  # contact details: kept only with consent
 # Form A's third consent option, the answer every message's stop link prefills: a
 # withdrawal, recorded as consent "Withdrawn" (no contact of the student or their parents).
 STOP_ANSWER = "No, stop contacting me"
+
+# A Google Sheets cell holds at most 50,000 characters (a workbook cell 32,767): the whole
+# of a long answer goes in one Change log cell, up to the smaller limit.
+LOG_CELL_LIMIT = 32_000
 
 
 # Answers that speak for a checkpoint: a reply with any of them, even unreadable, is a
@@ -68,6 +74,12 @@ def parse_response(raw: RawResponse, today: date, tz: tzinfo | None = None) -> P
     p.leaving_year = year if isinstance(year, int) else None
     email = take("email", n.parse_email(a.get("email", "")))
     p.email = email if isinstance(email, str) else ""
+    for key, what in (("name", "name"), ("email", "email address")):
+        if n.INVISIBLE.search(a.get(key, "")):
+            # Removed (an invisible character would reach emails and defeat matching);
+            # noted, as a pasted name can hide one on purpose.
+            p.problems.append((key, f"Invisible characters were removed from the {what}; "
+                                    "check it reads as the student wrote it."))
     phone = take("phone", n.parse_phone(a.get("phone", "")))
     p.phone = phone if isinstance(phone, str) else ""
     consent = take("consent", n.parse_consent(a.get("consent", "")))
@@ -98,6 +110,12 @@ def parse_response(raw: RawResponse, today: date, tz: tzinfo | None = None) -> P
         text = n.clean_text(a.get(key, ""))
         if text:
             g[key] = text
+        whole = n.clean_text(a.get(key, ""), LOG_CELL_LIMIT)
+        if len(whole) > len(text):
+            p.long_answers[key] = whole
+            p.problems.append((key, f"The answer is {len(whole):,} characters long: the "
+                                    "tracker cell keeps its start, the Change log has it "
+                                    "whole."))
     level_text = n.clean_text(a.get("level", ""))
     if level_text:
         level = levels.parse_level(level_text)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from destsync.domain import layout
+from destsync.domain.audit import EDIT_KEY, WHOLE_FIELDS
 from destsync.domain.model import RawResponse, header_of
 from destsync.domain.plan import PERSONAL_COLUMNS
 from destsync.domain.scrub import scrub
@@ -179,7 +180,8 @@ def _edit_tab(tab: str, grid: Grid, ref: str, rids: set[str], who: Who,
     for r, row in enumerate(grid):
         if r == 0:
             continue
-        ours = _at(row, ref_i) == ref or _at(row, rid_i) in rids
+        ours = (_at(row, ref_i) == ref or _at(row, rid_i) in rids
+                or (tab == "_destsync_meta" and _at(row, 0).startswith(f"{EDIT_KEY}{ref}|")))
         if tab == "_destsync_ledger" and ours:
             plan.ledger_keys.add(_at(row, 0))
         if tab == layout.LOG and ours:
@@ -212,6 +214,7 @@ def _anonymous_log(row: Sequence[str], rids: set[str], headers: Mapping[str, str
     for a field that is not personal, the values; no Ref, no response id."""
     cells = [*row, *[""] * (8 - len(row))][:8]
     when, run, _, fld, old, new, source, note = cells
-    personal = fld in {headers.get(k, header_of(k)) for k in PERSONAL_COLUMNS}
+    personal = fld in WHOLE_FIELDS or fld in {headers.get(k, header_of(k))
+                                               for k in PERSONAL_COLUMNS}
     return [when, run, ERASED, fld, "" if personal else old, "" if personal else new,
             "form" if source in rids else source, note]

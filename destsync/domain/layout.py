@@ -27,6 +27,7 @@ from destsync.domain.model import (
     VALIDATED_BY,
     YES_NO,
     LedgerEntry,
+    ReviewRow,
     TrackerSnapshot,
 )
 from destsync.domain.plan import Freeze, LogEntry, Plan, ReviewItem
@@ -184,8 +185,64 @@ def dropdown_lists() -> dict[str, tuple[str, ...]]:
 
 
 def review_row(item: ReviewItem, now: str) -> list[str]:
-    return [item.key, now[:10], item.kind, item.ref, item.response_id, item.submitted,
-            item.field, item.tracker_value, item.form_value, item.action, ""]
+    """A Review row in REVIEW_HEADERS order (Resolve as, Resolved, Resolution empty)."""
+    values = {"Key": item.key, "Raised": now[:10], "Kind": item.kind, "Ref": item.ref,
+              "Response ID": item.response_id, "Submitted": item.submitted,
+              "Field": item.field, "Value in tracker": item.tracker_value,
+              "Value from form": item.form_value, "What to do": item.action}
+    return [values.get(h, "") for h in REVIEW_HEADERS]
+
+
+def in_tab_order(rows: list[list[str]], tab_header: Sequence[Any]) -> list[list[str]]:
+    """Review rows (REVIEW_HEADERS order) placed by the tab's own header, which may be an
+    older order; a column the tab lacks is left out, and trailing empty cells are dropped
+    (a tab made by an older setup may have no grid columns for them)."""
+    have = [canonical(h).strip() for h in tab_header]
+    if not rows or not any(have) or have == list(REVIEW_HEADERS):
+        return rows
+    pos = {h: i for i, h in enumerate(REVIEW_HEADERS)}
+    out = []
+    for row in rows:
+        placed = [row[pos[h]] if h in pos else "" for h in have]
+        while placed and placed[-1] == "":
+            placed.pop()
+        out.append(placed)
+    return out
+
+
+RESOLVED, RESOLVE_AS, RESOLUTION = "Resolved", "Resolve as", "Resolution"
+# Review columns wrapped so a reason shows in full (both backends).
+REVIEW_WRAPPED = ("Value in tracker", "Value from form", "What to do", RESOLUTION)
+
+
+def read_review(block: Iterable[Sequence[Any]], snap: TrackerSnapshot) -> dict[str, int]:
+    """The Review tab (header row first) into ``snap``: every key, and the rows staff typed
+    a resolution into that are not resolved yet. Columns are found by header, so a tab
+    made before "Resolve as" existed still reads. Returns key -> 1-based row."""
+    rows = iter(block)
+    index = {canonical(h).strip(): i for i, h in enumerate(next(rows, ()))}
+    positions: dict[str, int] = {}
+    for r, row in enumerate(rows, start=2):
+        def get(header: str, row: Sequence[Any] = row) -> str:
+            i = index.get(header, -1)
+            return canonical(row[i]).strip() if 0 <= i < len(row) else ""
+
+        key = get("Key") if "Key" in index else canonical(row[0] if row else "").strip()
+        if not key:
+            continue
+        snap.review_keys.add(key)
+        positions[key] = r
+        typed = get(RESOLVE_AS)
+        if typed and not get(RESOLVED):
+            snap.review_open.append(ReviewRow(key, get("Kind"), get("Ref"), get("Response ID"),
+                                              get("Field"), typed, get(RESOLUTION)))
+    return positions
+
+
+def missing_review_headers(header: Sequence[Any]) -> list[str]:
+    """Review headers a tab made by an older destsync lacks (added after its last one)."""
+    have = {canonical(h).strip() for h in header}
+    return [h for h in REVIEW_HEADERS if h not in have]
 
 
 def log_row(e: LogEntry, now: str, run_id: str, headers: Mapping[str, str]) -> list[str]:
@@ -228,6 +285,15 @@ def state_updates(plan: Plan) -> dict[str, dict[tuple[str, ...], list[str]]]:
         "_destsync_ledger": ledger_rows(plan.ledger),
         "_destsync_meta": {(k,): [k, v] for k, v in plan.meta.items()},
     }
+
+
+def read_from(known: Sequence[str], parked: Sequence[str]) -> str:
+    """The Forms watermark: the newest submission already placed, or the oldest response
+    still parked on Review if that is older, so a parked response is read again and can be
+    placed once the roster or a resolution typed on Review lets it."""
+    newest = newest_submitted(known)
+    oldest = min((t for t in (newest_submitted([p]) for p in parked) if t), default="")
+    return min(newest, oldest) if newest and oldest else newest
 
 
 def newest_submitted(times: Iterable[str]) -> str:

@@ -110,18 +110,24 @@ VALIDATED_BY: tuple[str, ...] = ("Staff", "Local authority", "Provider")
 YES_NO: tuple[str, ...] = ("Yes", "No")
 
 # Review tab and change-log tab layouts (header names are fixed: they belong to destsync).
+# The human columns first; the internal Key last (and hidden). "Resolve as" is typed by
+# staff (a Ref, new, ignore or accept) and carried out by the next sync, which says in
+# Resolution what it did or why it could not. Rows are written by header, so a tab made
+# in an older order keeps its order (and gains the columns it lacks at the end).
 REVIEW_HEADERS: tuple[str, ...] = (
-    "Key",
-    "Raised",
     "Kind",
     "Ref",
-    "Response ID",
-    "Submitted",
+    "What to do",
+    "Resolve as",
     "Field",
     "Value in tracker",
     "Value from form",
-    "What to do",
+    "Submitted",
+    "Raised",
     "Resolved",
+    "Resolution",
+    "Response ID",
+    "Key",
 )
 LOG_HEADERS: tuple[str, ...] = ("When", "Run", "Ref", "Field", "Old", "New", "Source", "Note")
 RETURN_HEADERS: tuple[str, ...] = (
@@ -188,6 +194,19 @@ class LedgerEntry:
     message_id: str = ""
 
 
+@dataclass(frozen=True)
+class ReviewRow:
+    """A Review row that staff typed a resolution into and that is not resolved yet."""
+
+    key: str
+    kind: str
+    ref: str
+    response_id: str
+    field: str
+    resolve_as: str
+    resolution: str = ""  # what destsync last said about it (why it could not be done)
+
+
 @dataclass
 class TrackerSnapshot:
     """Everything the planner needs from the tracker, read in one go."""
@@ -201,3 +220,4 @@ class TrackerSnapshot:
     meta: dict[str, str] = field(default_factory=dict)
     returns: list[tuple[str, ...]] = field(default_factory=list)  # Returns tab rows
     metrics: list[list[str]] | None = None  # the Metrics tab, header first; None: no tab
+    review_open: list[ReviewRow] = field(default_factory=list)

@@ -51,11 +51,23 @@ def bad(problem: str) -> Parsed[T]:
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+# Characters that show as nothing but make two equal names or emails differ: zero-width
+# space, word joiner, BOM, soft hyphen, direction marks and embeddings, invisible operators.
+# Zero-width (non-)joiners are kept: emoji sequences and Persian and Indic spelling use them.
+INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e"
+                       "\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without INVISIBLE characters (one regex pass, no per-character loop)."""
+    return INVISIBLE.sub("", text)
+
+
 def clean_text(text: str, max_len: int = 500) -> str:
     """NFC-normalise, drop control characters, collapse whitespace, trim and truncate."""
     # Lone surrogates (from badly decoded input) cannot be encoded; replace them.
     text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
-    text = unicodedata.normalize("NFC", text)
+    text = strip_invisible(unicodedata.normalize("NFC", text))
     kept: list[str] = []
     for char in text:
         if char.isspace():
@@ -126,9 +138,10 @@ def split_name(full: str) -> tuple[str, str]:
     if "," in name:
         surname, _, forename = name.partition(",")
         return forename.strip(), surname.strip()
-    tokens = name.split(" ")
+    # A word with no letter ("🎓", "✨", "-") is decoration, not a surname.
+    tokens = [t for t in name.split(" ") if any(c.isalpha() for c in t)] or name.split(" ")
     if len(tokens) < 2:
-        return name, ""
+        return " ".join(tokens), ""
     start = len(tokens) - 1
     # "Femke van Dalsum": particles belong to the surname.
     while start > 1 and tokens[start - 1].lower() in _PARTICLES:

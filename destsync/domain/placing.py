@@ -14,13 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from destsync.domain import resolutions
 from destsync.domain.answers import CONTACT_KEYS, ParsedResponse, parse_response
 from destsync.domain.consent import evidence, version_for
 from destsync.domain.context import PlanContext
+from destsync.domain.identity import near_match
 from destsync.domain.masking import mask_email
 from destsync.domain.matching import Matcher
 from destsync.domain.model import RawResponse, ResponseRecord, RosterEntry, TrackerSnapshot
 from destsync.domain.normalize import clean_text
+from destsync.domain.placing_typed import TypedAndForwarded, local_time
 from destsync.domain.plan import ReviewItem
 
 ROSTER_SOURCE = "Roster"
@@ -45,6 +48,10 @@ class Placement:
     review: list[ReviewItem] = field(default_factory=list)
     review_keys: set[str] = field(default_factory=set)
     outcomes: dict[str, ResponseRecord] = field(default_factory=dict)  # response id -> record
+    settled: dict[str, tuple[bool, str]] = field(default_factory=dict)  # typed Review rows
+    # response id -> (ref, its answers): earlier submissions a later one replaced
+    set_aside: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    long_answers: list[tuple[str, str, str, str]] = field(default_factory=list)  # ref,key,text,rid
     responses_read: int = 0
 
     def row_exists(self, ref: str) -> bool:
@@ -69,7 +76,9 @@ def place_responses(snap: TrackerSnapshot, roster: Sequence[RosterEntry],
     return _Placer(snap, ctx, now).run(roster, responses)
 
 
-class _Placer:
+class _Placer(TypedAndForwarded):
+    out: Placement
+
     def __init__(self, snap: TrackerSnapshot, ctx: PlanContext, now: datetime) -> None:
         self.snap, self.ctx = snap, ctx
         self.tz = ZoneInfo(ctx.timezone)
@@ -79,10 +88,13 @@ class _Placer:
         self.matcher = Matcher(known)
         self._submitted: dict[str, str] = {}  # response id -> lastSubmittedTime (ISO)
         self._consent: dict[str, bool] = {}  # ref -> latest consent answer so far this run
+        self._forwarded: dict[str, tuple[str, str]] = {}
+        self._decided: dict[str, resolutions.Decision] = {}
 
     def run(self, roster: Sequence[RosterEntry], responses: Sequence[RawResponse]) -> Placement:
         for entry in roster:
             self._from_roster(entry)
+        self._decide()
         ordered = sorted(responses, key=lambda r: (r.submitted, r.response_id))
         self.out.responses_read = len(ordered)
         parsed_list = []
@@ -90,11 +102,14 @@ class _Placer:
             self._submitted[raw.response_id] = raw.submitted.isoformat(timespec="seconds")
             parsed_list.append(parse_response(raw, self.today, self.tz))
         refs = self._locate_all(parsed_list)
+        self._settle_typed_refs(refs)
         # Applied strictly in time order, so a response that skips the consent question
         # inherits the answer given before it, whatever order matching found them in.
         placed: dict[str, tuple[ParsedResponse, str | None, str | None]] = {}
         for parsed in parsed_list:
             ref = refs.get(parsed.raw.response_id)
+            if ref is None:
+                self._problems(parsed, "")
             group = self._apply_response(parsed, ref) if ref else None
             placed[parsed.raw.response_id] = (parsed, ref, group)
         latest: dict[tuple[str, str], str] = {}  # (ref, group) -> response id
@@ -104,6 +119,7 @@ class _Placer:
                 prev = latest.get((ref, group))
                 if prev:
                     self._record(prev, "superseded", ref)
+                    self.out.set_aside[prev] = (ref, placed[prev][0].group_values)
                 latest[(ref, group)] = raw.response_id
         for (ref, group), rid in latest.items():
             for key, value in placed[rid][0].group_values.items():
@@ -168,36 +184,32 @@ class _Placer:
         known = self.snap.responses.get(p.raw.response_id)
         if known and known.outcome in ("tracker", "superseded") and self.out.row_exists(known.ref):
             return known.ref  # once placed, a response stays where it was placed
-        return self.matcher.match(p.reference, p.email, p.forename, p.surname, p.dob).ref
+        typed = self._typed_ref(p, known)
+        if typed is not None:
+            return typed or None  # a person's word replaces matching
+        m = self.matcher.match(p.reference, p.email, p.forename, p.surname, p.dob)
+        if m.how == "reference" and m.ref and self._forwarded_link(p, m.ref):
+            return None
+        return m.ref
 
     def _last_chance(self, p: ParsedResponse) -> str | None:
         rid = p.raw.response_id
+        if self._resolved_as_typed(p) or self._forwarded_review(p):
+            return self.out.outcomes[rid].ref or None
         m = self.matcher.match(p.reference, p.email, p.forename, p.surname, p.dob)
         if m.near:
-            near = ", ".join(m.near)
-            self._review(
-                p,
-                "Possible match",
-                "",
-                near,
-                tracker_value="; ".join(self._who_in_tracker(r) for r in m.near),
-                masked=True,
-                action=(
-                    f"Looks like {near} (same date of birth, similar name). If it is the "
-                    "same student, copy the answers onto that row; if not, add the student "
-                    "to the roster and sync again."
-                ),
-            )
+            shown, action = near_match(m.near, self._who_in_tracker, self.out.current,
+                                       p.email, p.dob, p.leaving_year)
+            self._review(p, "Possible match", "", ", ".join(m.near), tracker_value=shown,
+                         masked=True, action=action)
             self._record(rid, "review")
             return None
         return self._new_row_for(p)
 
     def _apply_response(self, p: ParsedResponse, ref: str) -> str | None:
         """Record a placed response's identity data and problems; return its group."""
-        rid = p.raw.response_id
-        self._record(rid, "tracker", ref)
-        for field_name, problem in p.problems:
-            self._review(p, "Unclear answer", ref, field_name, problem, field_name=field_name)
+        self._record(p.raw.response_id, "tracker", ref)
+        self._problems(p, ref)
         self._identity(ref, p)
         year = self.out.leaving_year(ref) or p.leaving_year
         if year is None:
@@ -223,15 +235,33 @@ class _Placer:
             )
         return group
 
-    def _new_row_for(self, p: ParsedResponse) -> str | None:
+    def _problems(self, p: ParsedResponse, ref: str) -> None:
+        """Every field problem on Review, whether or not the response found a row (one set
+        aside as not ours is the exception)."""
+        if self.out.outcomes.get(p.raw.response_id, ResponseRecord("", "", "")).outcome \
+                == resolutions.IGNORED:
+            return
+        for field_name, problem in p.problems:
+            self._review(p, "Unclear answer", ref, field_name, problem, field_name=field_name)
+        for key, whole in p.long_answers.items():
+            self.out.long_answers.append((ref, key, whole, p.raw.response_id))
+
+    def _new_row_for(self, p: ParsedResponse, typed: bool = False) -> str | None:
+        """A row started from ``p``; ``typed`` when staff asked for it, which needs only a
+        name (they have checked the student is one of ours)."""
         rid = p.raw.response_id
         ay = self.ctx.calendar.academic_year(self.today)
         current = {ay, ay + 1}
-        if not (p.forename and p.dob and p.leaving_year in current):
+        if not (p.forename and ((p.dob and p.leaving_year in current) or typed)):
+            dob_given = bool(p.raw.answers.get("dob", "").strip())
+            lacking = [what for what, ok in (
+                ("a name", p.forename),
+                ("a readable date of birth" if dob_given else "a date of birth", p.dob),
+                (f"a leaving year of {ay} or {ay + 1}", p.leaving_year in current)) if not ok]
             why = (
-                "No roster match and not enough to start a row (needs a name, a date of "
-                f"birth and a leaving year of {ay} or {ay + 1}). Find the student and add "
-                "their Ref, or delete this if it is not one of ours."
+                f"No roster match and not enough to start a row: it lacks "
+                f"{', '.join(lacking)}. Type the student's Ref in Resolve as, or new to start "
+                "a row, or ignore if it is not one of ours."
             )
             self._review(p, "No match", "", "identity", why)
             self._record(rid, "review")
@@ -243,19 +273,20 @@ class _Placer:
             self.out.want(ref, "forename", p.forename, rid)
             self.out.want(ref, "surname", p.surname, rid)
             self.out.want(ref, "dob", p.dob, rid)
-            self.out.want(ref, "leaving_year", str(p.leaving_year), rid)
+            self.out.want(ref, "leaving_year", str(p.leaving_year or ""), rid)
             row = {"forename": p.forename, "surname": p.surname, "dob": p.dob, "email": p.email}
             self.matcher.add(ref, row)
-            self._review(
-                p,
-                "Not on roster",
-                ref,
-                "",
-                (
-                    "A new row was started from this response. Check it is a real leaver and "
-                    "link it to the MIS record."
-                ),
-            )
+            if not typed:  # staff who typed "new" have already checked
+                self._review(
+                    p,
+                    "Not on roster",
+                    ref,
+                    "",
+                    (
+                        "A new row was started from this response. Check it is a real leaver "
+                        "and link it to the MIS record."
+                    ),
+                )
         return ref
 
     def _identity(self, ref: str, p: ParsedResponse) -> None:
@@ -311,10 +342,6 @@ class _Placer:
     def _local_date(self, p: ParsedResponse) -> date:
         return p.local_date or p.raw.submitted.astimezone(self.tz).date()
 
-
-
-
-
     def _record(self, rid: str, outcome: str, ref: str = "") -> None:
         # The last word wins within a run (placed, then superseded by a later answer).
         self.out.outcomes[rid] = ResponseRecord(rid, self._submitted.get(rid, ""), outcome, ref)
@@ -345,7 +372,7 @@ class _Placer:
                 kind,
                 ref,
                 rid,
-                p.raw.submitted.isoformat(timespec="seconds"),
+                local_time(p.raw.submitted, self.tz),
                 field_name or shown,
                 tracker_value,
                 form_value,
@@ -364,7 +391,9 @@ def _who_answered(p: ParsedResponse, masked: bool = False) -> str:
     when the student said no to contact: it must not be kept. ``masked``: a row that sits
     beside other students' names (a possible match) shows it masked, as history does."""
     parts = [" ".join(x for x in (p.forename, p.surname) if x) or "(no name)"]
-    parts.append(f"born {p.dob}" if p.dob else "no date of birth")
+    given = p.raw.answers.get("dob", "").strip()
+    parts.append(f"born {p.dob}" if p.dob else "date of birth unreadable (see its own row)"
+                 if given else "no date of birth")
     if p.leaving_year:
         parts.append(f"left {p.leaving_year}")
     if p.email and p.consent is True:  # an unclear answer is not consent

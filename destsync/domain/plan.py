@@ -95,6 +95,9 @@ class Plan:
     meta: dict[str, str] = field(default_factory=dict)  # _destsync_meta keys to set
     # The whole Metrics tab (header first) when it must be rewritten; None: it is current.
     metrics: list[list[str]] | None = None
+    # Review key -> (Resolved, Resolution): a typed resolution carried out (Resolved is the
+    # date) or left open with the reason (Resolved empty).
+    review_updates: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def conflicts(self) -> list[ReviewItem]:
@@ -111,6 +114,8 @@ class Plan:
             or self.messages
             or self.ledger
             or self.metrics is not None
+            or self.review_updates
+            or self.meta
         )
 
     def summary(self) -> dict[str, Any]:

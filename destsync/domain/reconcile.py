@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from destsync.domain import audit, nccis_follow
 from destsync.domain.answers import CONTACT_KEYS
 from destsync.domain.campaigns import Audience, CampaignPlan, plan_campaigns
 from destsync.domain.consent import known_versions, new_wording, withdrawn
@@ -27,6 +28,7 @@ from destsync.domain.metrics import academy_metrics
 from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
 from destsync.domain.placing import Placement, place_responses
 from destsync.domain.plan import NewRow, Plan, after_rows
+from destsync.domain.resolutions import settle
 
 Want = tuple[str, str, str, str]  # (ref, column, value, source)
 
@@ -74,15 +76,18 @@ def plan_academy(
     their "not known" outcomes join the same merge, and the returns freeze last."""
     today = now.astimezone(ZoneInfo(ctx.timezone)).date()
     placement = place_responses(snap, roster, responses, ctx, now)
+    nccis_follow.follow(snap.base, placement)
     plan = Plan(now=now.isoformat(timespec="seconds"))
     plan.responses_read = placement.responses_read
     plan.review = placement.review
     plan.responses = [
         rec for rid, rec in placement.outcomes.items() if snap.responses.get(rid) != rec
     ]
+    settle(snap.review_open, placement.settled, plan, today.isoformat(), placement.outcomes)
     merger = Merger(snap.base, plan, placement.review_keys)
     expired = _merge(snap, placement, ctx, merger, today)
     _merge_extra(placement, merger, expired, extra_wants)
+    audit.record(snap, plan, placement.set_aside, placement.long_answers)
     rows = after_rows(snap, plan)
     camp = CampaignPlan()
     if contact is not None:

@@ -257,8 +257,11 @@ def parse_destination(text: str) -> DestinationType | None:
     if exact is not None:
         return exact
     # Form A's "Other (specify)" arrives as "Other: working on a farm" and similar.
+    # The words after it go through the same synonyms: "Other: gap year" is a gap year.
     if norm == "other" or norm.startswith("other "):
-        return _OTHER
+        rest = norm.removeprefix("other").strip().removeprefix("specify").strip()
+        found = parse_destination(rest) if rest else None
+        return found or _OTHER
     if len(norm) < _FUZZY_MIN_LEN:
         return None
     ranked = process.extract(norm, _FUZZY_CHOICES, scorer=fuzz.ratio,

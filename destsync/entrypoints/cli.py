@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--config", required=True, type=Path, help="path to the TOML config")
     restore.add_argument("--ref", required=True, help="the Ref on the Review item")
 
+    history = sub.add_parser("history", help="print one student's change log, oldest first")
+    history.add_argument("--config", required=True, type=Path, help="path to the TOML config")
+    history.add_argument("--ref", required=True, help="the student's Ref, e.g. OAK-1001")
+
     la = sub.add_parser("la-export",
                         help="write the local authority's file of one cohort's leavers")
     la.add_argument("--config", required=True, type=Path, help="path to the TOML config")
@@ -185,6 +189,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "restore":
             return erase_cmd.restore(args.config, args.ref)
         return erase_cmd.erase(args.config, args.ref, args.dry_run, args.now)
+    if args.command == "history":
+        return records.history(args.config, args.ref)
     if args.command == "la-export":
         return records.la_export(args.config, args.cohort, args.out)
     if args.command == "sustained":

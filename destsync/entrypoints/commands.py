@@ -20,7 +20,7 @@ from destsync.entrypoints import bootstrap
 from destsync.entrypoints.cloudrun import current_task, for_task
 from destsync.errors import ConfigError, DestsyncError, InputError, TemplateError
 from destsync.service.ports import AcademyPorts
-from destsync.service.sync import RunResult, run_sync
+from destsync.service.sync import RunResult, prime_questions, run_sync
 
 # --now is for replaying or testing a date. A real date is well inside these years; one
 # outside them is a typo (0001-01-01 crashed the planner with "year -5 is out of range",
@@ -213,12 +213,17 @@ def check(config: Path) -> int:
 
     for p in _ports(cfg):
         snap = p.tracker.read()
+        prime_questions(p, snap.meta)
         n_roster = len(p.roster.read())
         n_resp = len(p.responses.read(None))
         print(f"{p.academy.code}: config ok; {n_roster} on roster; {n_resp} responses readable")
         print(f"  {live_line(cfg.questions.get('consent', ''), snap.meta)}")
         for w in _warnings([p]):
             print(f"  warning: {w}")
+        for problem in getattr(p.roster, "problems", ()):  # the sync puts these on Review
+            print(f"  warning: {problem.where}: {problem.what}")
+        for key, title in getattr(p.responses, "renamed", {}).items():
+            print(f"  note: the question for {key} is now titled {title!r} (found by its id)")
     from destsync.service.outreach import check_templates
     from destsync.service.render import Renderer
 

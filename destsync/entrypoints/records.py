@@ -42,7 +42,30 @@ def subject_access(config: Path, ref: str, out: Path) -> int:
             _write_sar(out, erased)
             print(f"{ref}: erased; the tombstone written to {out} (readable by you only)")
             return 0
-    raise InputError(
+    raise _no_such_ref(ref)
+
+
+def history(config: Path, ref: str) -> int:
+    """One student's story from the Change log, oldest first. Reads only; prints no
+    contact details or other identifying values."""
+    from destsync.domain import audit, layout
+
+    cfg = load_config(config)
+    ref = ref.strip()
+    for p in _ports(cfg):
+        if ref.casefold() not in {r.casefold() for r in p.tracker.read().rows}:
+            continue
+        rows = p.tracker.read_tabs([layout.LOG])[layout.LOG]
+        lines = audit.history(ref, rows, p.academy.headers)
+        print(f"{ref}: {len(lines)} entries in the change log, oldest first")
+        for line in lines:
+            print(f"  {line}")
+        return 0
+    raise _no_such_ref(ref)
+
+
+def _no_such_ref(ref: str) -> InputError:
+    return InputError(
         f"no row has Ref {ref!r} in any academy's tracker",
         "copy the Ref from the Tracker tab (it looks like OAK-1001)",
     )

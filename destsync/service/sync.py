@@ -6,15 +6,17 @@ import logging
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from destsync.config.settings import Config
+from destsync.domain import questions
 from destsync.domain.context import PlanContext
 from destsync.domain.lease import LEASE_TTL
 from destsync.domain.plan import Plan
+from destsync.domain.roster_review import add_roster_problems
 from destsync.domain.tombstone import screen
 from destsync.errors import DestsyncError, MissingColumn, PartlyWritten
 from destsync.service.metrics_output import publish_metrics
@@ -97,6 +99,13 @@ def partly_written(exc: DestsyncError, written: list[str], rest: list[str]) -> P
     return PartlyWritten(
         f"{message}; {done}", f"{hint}; {carry}" if hint else carry, exc.exit_code
     )
+
+
+def prime_questions(p: AcademyPorts, meta: Mapping[str, str]) -> None:
+    """Give a response source that finds questions by id (Google Forms) the ids stored
+    by earlier runs; a source without ids (the CSV export) is left alone."""
+    if hasattr(p.responses, "known_ids"):
+        p.responses.known_ids = questions.stored_ids(meta)
 
 
 def context_for(cfg: Config, code: str) -> PlanContext:
@@ -187,6 +196,7 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
             # Only here is the academy known; its code is what the config section shows.
             raise exc.for_academy(code) from None
         # An erased student (tombstone) and a row staff deleted do not come back.
+        prime_questions(p, snap.meta)
         screened = screen(snap, p.roster.read(), p.responses.read(None))
         back = read_inbound(p.mailer, snap, inboxes)
         result.read_back.update(bounces_read=back.bounced, replies_read=back.replies)
@@ -194,6 +204,10 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
         ctx = context_for(cfg, code)
         st = stage(cfg, p.academy, ctx, snap, screened.roster, screened.responses, now, back)
         st.plan.review.extend(screened.review)
+        # A roster adapter may leave out a bad row and say so (``problems``): on Review.
+        add_roster_problems(st.plan, getattr(p.roster, "problems", ()), snap.review_keys)
+        questions.remember(st.plan, snap.meta, getattr(p.responses, "resolved_ids", {}),
+                           getattr(p.responses, "renamed", {}))
         if p.mailer is None:
             st.camp.due.clear()
         staged.append((p, st))

@@ -78,7 +78,9 @@ def test_hostile_answers_are_kept_inert_and_every_response_is_accounted_for(
         for r in wb["_destsync_responses"].iter_rows(min_row=2, values_only=True)
     }
     assert len(outcomes) == summary["responses_read"]
-    reviewed = {str(r[4]) for r in wb["Review"].iter_rows(min_row=2, values_only=True) if r[4]}
+    review = [list(r) for r in wb["Review"].iter_rows(values_only=True)]
+    rid_col = review[0].index("Response ID")
+    reviewed = {str(r[rid_col]) for r in review[1:] if r[rid_col]}
     for rid, outcome in outcomes.items():
         assert outcome in ("tracker", "superseded", "review")
         if outcome == "review":

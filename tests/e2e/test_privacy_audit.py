@@ -114,7 +114,10 @@ class Audit:
 
 
 def mail_text(m: EmailMessage) -> str:
-    parts = [f"{k}: {v}" for k, v in m.items()]
+    # Message-ID and the MIME boundary are random digits, which can hold a six-digit
+    # canary by chance; they carry nothing a person typed.
+    parts = [f"{k}: {v}" for k, v in m.items()
+             if k.lower() not in ("message-id", "content-type")]
     for part in m.walk():
         if part.get_content_maintype() == "text":
             parts.append(str(part.get_content()))  # type: ignore[attr-defined]

@@ -67,11 +67,13 @@ def test_on_the_emulator_the_stop_link_withdraws_and_nothing_more_is_sent(
     answers = prefilled(link)
     ref = answers[entries["reference_entry"]]
     assert answers[entries["consent_entry"]] == STOP_ANSWER
-    # The leaver presses Submit (typing their name, which the form requires).
+    # The leaver presses Submit (typing their own name, which the form requires; a
+    # stranger's name would make it a forwarded link, for Review).
+    before = remote.tracker()[ref]
     qids = remote.emu.state.forms.question_ids(FORM_ID)
     by_entry = {f"entry.{int(q, 16)}": q for q in qids.values()}
     submitted = {by_entry[e]: v for e, v in answers.items()}
-    submitted[qids[DEFAULT_QUESTIONS["name"]]] = "Testname Example"
+    submitted[qids[DEFAULT_QUESTIONS["name"]]] = f"{before['Forename']} {before['Surname']}"
     remote.emu.state.forms.add_response(FORM_ID, submitted, "2027-05-05T18:00:00Z")
 
     second = remote.sync(SECOND)
@@ -102,7 +104,9 @@ def test_locally_the_exported_stop_answer_withdraws_and_nothing_more_is_sent(
     ref = answers["entry.1000001"]
     assert key.split("/")[2] == ref and answers["entry.1000002"] == STOP_ANSWER
     # The Forms CSV export carries the chosen option's text in the consent column.
-    school.add_response("2027/05/05 6:00:00 PM GMT", reference=ref, name="Testname Example",
+    before = tracker_rows(school.tracker)[ref]
+    school.add_response("2027/05/05 6:00:00 PM GMT", reference=ref,
+                        name=f"{before['Forename']} {before['Surname']}",
                         consent=answers["entry.1000002"])
     school.sync(SECOND)
     row = tracker_rows(school.tracker)[ref]

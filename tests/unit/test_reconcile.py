@@ -131,7 +131,9 @@ def test_a_near_match_goes_to_review_and_is_never_merged() -> None:
     # Staff can compare the two without opening the form: who answered, and who it may be.
     # The email masked: the row sits beside another student's name (issue 14).
     assert item.form_value == f"{s.forename} Ashdowne, born {s.dob}, left 2026, o***@e***.org"
-    assert item.tracker_value == f"{s.ref}: {s.forename} Ashdown, born {s.dob}"
+    # The row has no email yet, so only the date of birth and leaving year can agree.
+    assert item.tracker_value == (f"{s.ref}: {s.forename} Ashdown, born {s.dob} "
+                                  "(agrees: date of birth, leaving year; differs: -)")
 
 
 def test_a_stranger_from_the_current_cohort_gets_a_new_row_flagged_for_review() -> None:
@@ -150,15 +152,18 @@ def test_a_stranger_from_an_old_cohort_goes_to_review_only() -> None:
     old = response("r1", at(2026, 5, 10), leaving_year="2019")
     plan = sync(t, [], [old], at(2026, 5, 11))
     assert plan.new_rows == []
-    [item] = plan.review
+    item, unclear = plan.review
     assert item.kind == "No match"
     assert item.form_value == "Robin Newcombe, born 2008-03-03, robin@example.org"
+    # Why the leaving year was not taken is shown too, though the response has no row.
+    assert (unclear.kind, unclear.field, unclear.form_value) == ("Unclear answer",
+                                                                 "leaving_year", "2019")
 
 
 def test_an_unplaced_refusal_shows_who_answered_but_not_their_email() -> None:
     t = MemoryTracker()
     old = response("r1", at(2026, 5, 10), leaving_year="2019", consent="No")
-    [item] = sync(t, [], [old], at(2026, 5, 11)).review
+    item, _ = sync(t, [], [old], at(2026, 5, 11)).review
     assert item.form_value == "Robin Newcombe, born 2008-03-03"
 
 

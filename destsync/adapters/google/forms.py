@@ -99,6 +99,29 @@ def question_ids(
                    "; `destsync setup` adds missing questions")
 
 
+def questions_by_id(form: Mapping[str, Any], questions: Mapping[str, str],
+                    known: Mapping[str, str], what: str) -> tuple[dict[str, str],
+                                                                    dict[str, str]]:
+    """Field key -> questionId: by the stored id where there is one (a reworded question
+    keeps working), by title for the rest. Also field key -> the form's title, for the
+    questions whose title no longer matches the config. A stored id missing from the form
+    means the question was deleted: an InputError naming it."""
+    titles = {q["questionId"]: item.get("title", "")
+              for item in form.get("items", [])
+              if (q := item.get("questionItem", {}).get("question", {})).get("questionId")}
+    by_id = {k: v for k, v in known.items() if questions.get(k)}
+    for key, qid in by_id.items():
+        if qid not in titles:
+            raise InputError(
+                f"{what} no longer has the question for {key} (it was deleted)",
+                f"add it back with `destsync setup`, or set form_a.questions.{key} to \"\" "
+                "if the form no longer asks it")
+    rest = question_ids(form, {k: t for k, t in questions.items() if k not in by_id}, what)
+    renamed = {k: titles[q] for k, q in by_id.items()
+               if norm_title(titles[q]) != norm_title(questions[k])}
+    return {**by_id, **rest}, renamed
+
+
 def publish_state(form: Mapping[str, Any]) -> tuple[bool, bool] | None:
     """(isPublished, isAcceptingResponses), or None for a legacy form, which has no
     ``publishSettings`` (Forms API discovery doc: Form.publishSettings)."""
@@ -143,6 +166,12 @@ class GoogleFormsSource:
         self.watermark = watermark
         self.what = f"form {form_id}"
         self.warning = ""  # set by read(): the form takes no responses (publish_warning)
+        # Question ids the tracker stored after an earlier run resolved them by title
+        # (field key -> questionId), set by the service before read(); read() then finds
+        # those questions by id, so rewording one keeps working.
+        self.known_ids: dict[str, str] = {}
+        self.resolved_ids: dict[str, str] = {}  # set by read(): field key -> questionId
+        self.renamed: dict[str, str] = {}  # set by read(): field key -> the form's title now
 
     @property
     def service(self) -> Any:
@@ -157,7 +186,8 @@ class GoogleFormsSource:
         forms = self.service.forms()
         form = execute(forms.get(formId=self.form_id), self.what)
         self.warning = publish_warning(form, self.what)
-        ids = question_ids(form, self.questions, self.what)
+        ids, self.renamed = questions_by_id(form, self.questions, self.known_ids, self.what)
+        self.resolved_ids = dict(ids)
         params: dict[str, Any] = {"formId": self.form_id, "pageSize": PAGE_SIZE}
         if since is not None:
             params["filter"] = f"timestamp >= {rfc3339(since - OVERLAP)}"

@@ -13,12 +13,14 @@ from destsync.adapters.google.sheets import GoogleSheetsTracker
 from destsync.adapters.roster_rows import roster_entries
 from destsync.domain.layout import canonical
 from destsync.domain.model import RosterEntry
+from destsync.domain.roster_review import RosterProblem
 
 
 class SheetsRoster:
     def __init__(self, tracker: GoogleSheetsTracker, columns: Mapping[str, str],
                  academy_code: str) -> None:
         self.tracker, self.columns, self.code = tracker, columns, academy_code
+        self.problems: list[RosterProblem] = []  # rows left out or in part, from the last read
 
     def read(self) -> Sequence[RosterEntry]:
         if self.tracker.roster_values is None:
@@ -28,4 +30,5 @@ class SheetsRoster:
         rows = [{h: canonical(row[i]) if i < len(row) else "" for i, h in enumerate(header)}
                 for row in values[1:]]
         where = f"roster tab {self.tracker.roster_tab!r} of {self.tracker.api.label}"
-        return roster_entries(header, rows, self.columns, self.code, where)
+        self.problems = []
+        return roster_entries(header, rows, self.columns, self.code, where, self.problems)

@@ -26,6 +26,7 @@ from destsync.adapters.google.forms import GoogleFormsSource, execute, publish_s
 from destsync.domain import layout
 from destsync.domain.answers import STOP_ANSWER
 from destsync.domain.model import COLUMNS
+from destsync.domain.resolutions import WORDS
 
 GRID_ROWS = 1000
 # The seed's options for "What have you secured...", plus University (see DOMAIN.md).
@@ -228,10 +229,12 @@ def setup_sheet(sheets: api.SheetsApi, headers: Mapping[str, str]) -> bool:
              for t, cols in specs.items()}
     position = {h: i for i, h in enumerate(final[layout.TRACKER])}
     requests += _protections(tabs, ids, position, headers)
-    signature = _signature(final[layout.TRACKER])
+    signature = _signature(final[layout.TRACKER], final[layout.REVIEW])
     marks = [m for m in info.get("developerMetadata", []) if m.get("metadataKey") == api.SETUP_KEY]
     if not any(m.get("metadataValue") == signature for m in marks):
         requests += _dropdowns(ids[layout.TRACKER], position, headers)
+        requests.append(_resolve_as(ids[layout.REVIEW], final[layout.REVIEW]))
+        requests += _readable_review(ids[layout.REVIEW], final[layout.REVIEW])
         requests += api.forget(marks)
         requests.append(api.meta(api.SETUP_KEY, signature, {"spreadsheet": True}))
     requests += _anchors(sheets, ids[layout.TRACKER], position[headers["ref"]], tracker_rows)
@@ -302,9 +305,41 @@ def _dropdowns(
     return out
 
 
-def _signature(tracker_headers: list[str]) -> str:
+def _resolve_as(sheet_id: int, review_headers: list[str]) -> dict[str, Any]:
+    """The Review tab's "Resolve as" dropdown: it suggests the words; a Ref is typed, so
+    the rule is not strict (sheets.batchUpdate SetDataValidationRequest, BooleanCondition
+    ONE_OF_LIST; see the Sheets v4 discovery document)."""
+    c = review_headers.index(layout.RESOLVE_AS)
+    return {"setDataValidation": {
+        "range": {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": c,
+                  "endColumnIndex": c + 1},
+        "rule": {"condition": {"type": "ONE_OF_LIST",
+                               "values": [{"userEnteredValue": w} for w in WORDS]},
+                 "strict": False, "showCustomUi": True,
+                 "inputMessage": "accept, new, ignore, or type a Ref"}}}
+
+
+def _readable_review(sheet_id: int, review_headers: list[str]) -> list[dict[str, Any]]:
+    """The Key column hidden (it is destsync's), the reasons wrapped so they show in full."""
+    key = review_headers.index("Key")
+    out: list[dict[str, Any]] = [{"updateDimensionProperties": {
+        "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": key,
+                  "endIndex": key + 1},
+        "properties": {"hiddenByUser": True}, "fields": "hiddenByUser"}}]
+    for header in layout.REVIEW_WRAPPED:
+        c = review_headers.index(header)
+        out.append({"repeatCell": {
+            "range": {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": c,
+                      "endColumnIndex": c + 1},
+            "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}},
+            "fields": "userEnteredFormat.wrapStrategy"}})
+    return out
+
+
+def _signature(tracker_headers: list[str], review_headers: list[str]) -> str:
     """What the dropdowns depend on: when it is unchanged they are not sent again."""
-    data = json.dumps([tracker_headers, layout.dropdown_lists()], sort_keys=True)
+    data = json.dumps([tracker_headers, layout.dropdown_lists(), review_headers, WORDS],
+                      sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 

@@ -40,7 +40,7 @@ from destsync.adapters.google import sheets_api as api
 from destsync.adapters.google import sheets_metrics as mtabs
 from destsync.adapters.google.retry import AmbiguousWrite, RetryPolicy
 from destsync.adapters.google.sheets_erase import SheetsErase
-from destsync.adapters.google.sheets_verify import Fresh, Late, Seen, without
+from destsync.adapters.google.sheets_verify import Fresh, Late, Seen, review_updates, without
 from destsync.domain import layout
 from destsync.domain.layout import cell
 from destsync.domain.model import COLUMN_BY_KEY, LedgerEntry, ResponseRecord, TrackerSnapshot
@@ -83,7 +83,7 @@ class GoogleSheetsTracker(SheetsErase):
     # -- reading ------------------------------------------------------------------------
     def read(self) -> TrackerSnapshot:
         tabs = [layout.TRACKER, layout.REVIEW, *layout.STATE_TABS]
-        ranges = [api.quote(layout.TRACKER), f"{api.quote(layout.REVIEW)}!A:A"]
+        ranges = [api.quote(layout.TRACKER), api.quote(layout.REVIEW)]
         ranges += [api.quote(t) for t in layout.STATE_TABS]
         if self.roster_tab:
             tabs.append(self.roster_tab)
@@ -99,9 +99,8 @@ class GoogleSheetsTracker(SheetsErase):
         header = tracker[0] if tracker else []
         cols = layout.read_tracker_rows(header, tracker[1:], self.headers, self.api.label, snap)
         seen.ref_col = cols["ref"]
-        for row in review[1:]:
-            if row and row[0] not in (None, ""):
-                snap.review_keys.add(str(row[0]))
+        layout.read_review(review, snap)
+        seen.review_header = [layout.canonical(h).strip() for h in (review[:1] or [[]])[0]]
         for tab, block in zip(layout.STATE_TABS, state, strict=True):
             width, key_len = STATE_WIDTH[tab], layout.STATE_KEY_LEN[tab]
             positions: dict[tuple[str, ...], int] = {}
@@ -114,6 +113,7 @@ class GoogleSheetsTracker(SheetsErase):
             seen.state_rows[tab] = positions
             seen.state_end[tab] = max(len(block), 1)
         seen.known_submitted = [r.submitted for r in snap.responses.values()]
+        seen.parked = [r.submitted for r in snap.responses.values() if r.outcome == "review"]
         listed = snap.meta.pop(PENDING_KEY, "")
         seen.pending = {ref for ref in listed.split(",") if ref in snap.rows}
         for ref in seen.pending:
@@ -128,8 +128,9 @@ class GoogleSheetsTracker(SheetsErase):
         return {t: layout.rows_by_header(b) for t, b in zip(titles, blocks, strict=True)}
 
     def watermark(self) -> str:
-        """Newest submission already placed, from the last read (ISO, UTC), or ""."""
-        return layout.newest_submitted(self._seen.known_submitted if self._seen else [])
+        """Where to read responses from, from the last read (ISO, UTC), or "" for all."""
+        seen = self._seen or Seen()
+        return layout.read_from(seen.known_submitted, seen.parked)
 
     # -- writing ------------------------------------------------------------------------
     def apply(self, plan: Plan, run_id: str) -> None:
@@ -200,7 +201,11 @@ class GoogleSheetsTracker(SheetsErase):
         data += [api.row_write(ref, dict(cells), {c: c for c, _ in cells}, None)
                  for ref, cells in api.by_ref(changes).items()]
         written = without(plan, late)
+        data += review_updates(plan.review_updates, self._require_read().review_header,
+                               fresh.review_at)
         for tab, rows in layout.appended_rows(written, run_id, self.headers).items():
+            if tab == layout.REVIEW:  # by the tab's own header: an older tab keeps its order
+                rows = layout.in_tab_order(rows, self._require_read().review_header)
             if rows:
                 start = fresh.ends[tab] + 1
                 data.append(api.block(tab, start, rows))

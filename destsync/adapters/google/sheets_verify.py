@@ -36,6 +36,8 @@ class Seen:
     # Rows a stopped run added (structural batchUpdate applied) but never filled in (its
     # value write never ran): listed in _destsync_meta, re-planned as new, never re-added.
     pending: set[str] = field(default_factory=set)
+    review_header: list[str] = field(default_factory=list)  # the Review tab's header row
+    parked: list[str] = field(default_factory=list)  # submitted times of responses on Review
 
 
 @dataclass
@@ -81,13 +83,20 @@ class Fresh:
     last_row: int
     ends: dict[str, int]
     stale: list[str] = field(default_factory=list)  # refs whose anchor sits on another row
+    # Review key -> row now: staff may have sorted the tab since the read.
+    review_at: dict[str, int] = field(default_factory=dict)
 
     @staticmethod
     def fetch(sheet: api.SheetsApi, ref_header: str, plan: Plan, seen: Seen) -> Fresh:
         refs = sorted({c.ref for c in plan.changes})
         t = api.quote(layout.TRACKER)
         letter = api.col_letter(seen.ref_col)
-        tab_ends = {f"{api.quote(tab)}!A:A": tab for tab in APPENDED_TABS}
+        # Each tab's end is found from one column; Review's is its Key column, which also
+        # says where each Review row is now.
+        key = seen.review_header.index("Key") + 1 if "Key" in seen.review_header else 1
+        letters = {tab: api.col_letter(key if tab == layout.REVIEW else 1)
+                   for tab in APPENDED_TABS}
+        tab_ends = {f"{api.quote(tab)}!{c}:{c}": tab for tab, c in letters.items()}
         filters: list[dict[str, Any]] = [
             {"a1Range": f"{t}!1:1"},
             {"developerMetadataLookup": {"metadataKey": api.COLUMN_KEY, "metadataValue": "ref",
@@ -104,6 +113,7 @@ class Fresh:
         ref_col_no = seen.ref_col
         rows: dict[str, list[Any]] = {}
         ends = dict.fromkeys(APPENDED_TABS, 1)
+        review_at: dict[str, int] = {}
         for m in matched:
             vr = m.get("valueRange", {})
             values = vr.get("values", [])
@@ -122,6 +132,9 @@ class Fresh:
                     a1_ref_column = values
                 elif a1r in tab_ends:
                     ends[tab_ends[a1r]] = max(len(values), 1)
+                    if tab_ends[a1r] == layout.REVIEW:
+                        review_at = {layout.canonical(v[0]).strip(): r
+                                     for r, v in enumerate(values, start=1) if v and r > 1}
         if ref_column is None:
             # No anchored Ref column yet: trust the letter from the read only if the fresh
             # header still has Ref there; otherwise positions are unknowable now.
@@ -155,4 +168,21 @@ class Fresh:
                 "values", [[]]) for m in again}
             for ref, r in unanchored.items():
                 rows[ref] = (by_row.get(r) or [[]])[0]
-        return Fresh(header, rows, unanchored, anchored_col, last, ends, stale)
+        return Fresh(header, rows, unanchored, anchored_col, last, ends, stale, review_at)
+
+
+def review_updates(updates: dict[str, tuple[str, str]], header: list[str],
+                   at: dict[str, int]) -> list[dict[str, Any]]:
+    """Value writes for Resolved and Resolution on the Review rows ``updates`` names, found
+    by key where they are now. A row deleted since the read is skipped: its resolution is
+    read again, and carried out at most once, since placing keeps a placed response."""
+    cols = [header.index(h) + 1 if h in header else 0
+            for h in (layout.RESOLVED, layout.RESOLUTION)]
+    data: list[dict[str, Any]] = []
+    for key, values in updates.items():
+        r = at.get(key)
+        for c, value in zip(cols, values, strict=True):
+            if r and c:
+                data.append({"dataFilter": {"a1Range": api.a1(layout.REVIEW, r, c, 1, 1)},
+                             "majorDimension": "ROWS", "values": [[value]]})
+    return data

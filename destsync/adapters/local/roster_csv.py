@@ -10,6 +10,7 @@ from pathlib import Path
 from destsync.adapters.local.csv_responses import read_csv_text
 from destsync.adapters.roster_rows import roster_entries
 from destsync.domain.model import RosterEntry
+from destsync.domain.roster_review import RosterProblem
 from destsync.errors import InputError
 
 
@@ -18,6 +19,7 @@ class CsvRoster:
         self.path = path
         self.columns = columns
         self.code = academy_code
+        self.problems: list[RosterProblem] = []  # rows left out or in part, from the last read
 
     def read(self) -> Sequence[RosterEntry]:
         try:
@@ -32,4 +34,6 @@ class CsvRoster:
                 f"roster {self.path} cannot be read ({type(exc).__name__})",
                 "export the leavers list from the MIS again as CSV (UTF-8)",
             ) from None
-        return roster_entries(header, rows, self.columns, self.code, f"roster {self.path}")
+        self.problems = []
+        return roster_entries(header, rows, self.columns, self.code, f"roster {self.path}",
+                              self.problems)

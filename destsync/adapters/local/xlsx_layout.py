@@ -15,18 +15,25 @@ from openpyxl.worksheet.worksheet import Worksheet
 # Tab names, state tabs and canonical values are shared with the Google Sheets tracker.
 from destsync.domain.layout import (
     LOG,
+    RESOLUTION,
+    RESOLVE_AS,
+    RESOLVED,
     RETURNS,
     REVIEW,
+    REVIEW_WRAPPED,
     STATE_TABS,
     TRACKER,
     VISIBLE_TABS,
     canonical,
     dropdown_lists,
+    missing_review_headers,
 )
+from destsync.domain.resolutions import WORDS
 
 __all__ = [
     "LOG", "RETURNS", "REVIEW", "STATE_TABS", "TRACKER", "VISIBLE_TABS", "add_dropdowns",
     "canonical", "ensure_tabs", "read_block", "replace_block", "set_value", "style_header",
+    "update_review",
 ]
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -54,16 +61,16 @@ def set_value(cell: Cell, value: str, kind: str = "text") -> None:
 
 def style_header(ws: Worksheet, headers: tuple[str, ...] | list[str]) -> None:
     for i, h in enumerate(headers, start=1):
-        c = ws.cell(row=1, column=i)
-        set_value(c, h)
-        c.fill, c.font = HEADER_FILL, HEADER_FONT
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(h) + 4))
+        style_header_cell(ws, i, h)
     ws.freeze_panes = "A2"
 
 
-def ensure_tabs(wb: Workbook, tracker_headers: list[str]) -> None:
-    """Create any missing tab with its headers; leave existing tabs as staff have them."""
+def ensure_tabs(wb: Workbook, tracker_headers: list[str]) -> bool:
+    """Create any missing tab with its headers; leave existing tabs as staff have them,
+    except that a Review tab made by an older destsync gains the columns it lacks.
+    True if anything was added."""
+    before = len(wb.sheetnames)
+    added = REVIEW in wb.sheetnames and _add_review_headers(wb[REVIEW])
     if TRACKER not in wb.sheetnames:
         ws = wb.active if wb.sheetnames == ["Sheet"] else wb.create_sheet(TRACKER, 0)
         ws.title = TRACKER
@@ -80,6 +87,16 @@ def ensure_tabs(wb: Workbook, tracker_headers: list[str]) -> None:
             # Protected without a password: a warning against accidental edits, which an
             # administrator can still lift.
             ws.protection.sheet = True
+    return added or len(wb.sheetnames) != before
+
+
+def _add_review_headers(ws: Worksheet) -> bool:
+    header = [canonical(c.value).strip() for c in ws[1]] if ws.max_row else []
+    header = header[:max((i + 1 for i, h in enumerate(header) if h), default=0)]
+    missing = missing_review_headers(header)
+    for i, name in enumerate(missing, start=len(header) + 1):
+        style_header_cell(ws, i, name)
+    return bool(missing)
 
 
 def add_dropdowns(ws: Worksheet, header_index: dict[str, int], headers: dict[str, str]) -> None:
@@ -115,3 +132,46 @@ def replace_block(ws: Worksheet, rows: list[list[str]]) -> None:
     for r, values in enumerate(rows[1:], start=2):
         for c, v in enumerate(values, start=1):
             set_value(ws.cell(row=r, column=c), v, "int")
+
+
+def update_review(ws: Worksheet, updates: dict[str, tuple[str, str]]) -> None:
+    """Write Resolved and Resolution into the Review rows ``updates`` names (by key), give
+    a tab made by an older destsync the columns it lacks, and offer the words a person can
+    type in Resolve as (a Ref is typed, so the list only suggests)."""
+    _add_review_headers(ws)
+    col = {canonical(c.value).strip(): i for i, c in enumerate(ws[1], start=1) if c.value}
+    letter = get_column_letter(col[RESOLVE_AS])
+    ws.data_validations.dataValidation = []
+    dv = DataValidation(type="list", formula1='"' + ",".join(WORDS) + '"', allow_blank=True,
+                        showErrorMessage=False)
+    dv.add(f"{letter}2:{letter}20000")
+    ws.add_data_validation(dv)
+    _readable(ws, col)
+    if not updates:
+        return
+    key_col = col.get("Key", 1)
+    for r in range(2, ws.max_row + 1):
+        found = updates.get(canonical(ws.cell(row=r, column=key_col).value))
+        if found is not None:
+            set_value(ws.cell(row=r, column=col[RESOLVED]), found[0])
+            set_value(ws.cell(row=r, column=col[RESOLUTION]), found[1])
+
+
+def _readable(ws: Worksheet, col: dict[str, int]) -> None:
+    """Review for a person: the internal Key column hidden, reasons wrapped in full."""
+    if "Key" in col:
+        ws.column_dimensions[get_column_letter(col["Key"])].hidden = True
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for header in REVIEW_WRAPPED:
+        if header in col:
+            ws.column_dimensions[get_column_letter(col[header])].width = 50
+            for (c,) in ws.iter_rows(min_row=2, min_col=col[header], max_col=col[header]):
+                c.alignment = wrap
+
+
+def style_header_cell(ws: Worksheet, i: int, h: str) -> None:
+    c = ws.cell(row=1, column=i)
+    set_value(c, h)
+    c.fill, c.font = HEADER_FILL, HEADER_FONT
+    c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(h) + 4))

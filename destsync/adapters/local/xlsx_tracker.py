@@ -13,6 +13,7 @@ import errno
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -32,6 +33,14 @@ from destsync.domain.model import (
 )
 from destsync.domain.plan import Plan
 from destsync.errors import TrackerError
+
+# What a workbook damaged inside its zip raises while openpyxl reads it: a flipped byte
+# or a cut-off file surfaces as any of these, from the zip, zlib or XML layer (an XML
+# ParseError is a SyntaxError). None is a DestsyncError, so the run's own errors pass.
+DAMAGE: tuple[type[BaseException], ...] = (
+    InvalidFileException, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError,
+    NotImplementedError, OSError, KeyError, ValueError, TypeError, IndexError, AttributeError,
+)
 
 
 class XlsxTracker:
@@ -69,11 +78,15 @@ class XlsxTracker:
                 "close it if another program has it locked, and give the account that runs "
                 "destsync read and write access to it; nothing was written",
             ) from None
-        except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise TrackerError(
-                f"tracker {self.path} is not a readable .xlsx workbook ({type(exc).__name__})",
-                "restore it from a backup, or move it aside so destsync creates a new one",
-            ) from None
+        except DAMAGE as exc:
+            raise self._damaged(exc) from None
+
+    def _damaged(self, exc: BaseException) -> TrackerError:
+        return TrackerError(
+            f"tracker {self.path} is not a readable .xlsx workbook ({type(exc).__name__})",
+            "restore it from a backup, or move it aside so destsync creates a new one; "
+            "nothing was written",
+        )
 
     def _file_stamp(self) -> tuple[int, int] | None:
         try:
@@ -92,6 +105,9 @@ class XlsxTracker:
         wb = self._load(read_only=True)
         try:
             return self._snapshot(wb)
+        except DAMAGE as exc:
+            # Read-only mode streams each sheet: damage inside the zip shows only now.
+            raise self._damaged(exc) from None
         finally:
             wb.close()  # a read-only workbook holds the file open until closed
 
@@ -107,9 +123,7 @@ class XlsxTracker:
         layout.read_tracker_rows(header, ws.iter_rows(min_row=2, values_only=True),
                                  self.headers, self.path.name, snap)
         if L.REVIEW in wb.sheetnames:
-            for row in wb[L.REVIEW].iter_rows(min_row=2, max_col=1, values_only=True):
-                if row and row[0]:
-                    snap.review_keys.add(str(row[0]))
+            layout.read_review(wb[L.REVIEW].iter_rows(values_only=True), snap)
         for ref, col, value in self._state(wb, "_destsync_base"):
             snap.base[(ref, col)] = value
         for rid, submitted, outcome, ref in self._state(wb, "_destsync_responses"):
@@ -144,6 +158,8 @@ class XlsxTracker:
                 if t in wb.sheetnames else []
                 for t in titles
             }
+        except DAMAGE as exc:
+            raise self._damaged(exc) from None
         finally:
             wb.close()
 
@@ -199,7 +215,10 @@ class XlsxTracker:
             next_row += 1
         L.add_dropdowns(ws, index, self.headers)
         for tab, rows_to_add in layout.appended_rows(plan, run_id, self.headers).items():
+            if tab == L.REVIEW:  # by the tab's own header: an older tab keeps its order
+                rows_to_add = layout.in_tab_order(rows_to_add, [c.value for c in wb[tab][1]])
             _append(wb[tab], rows_to_add)
+        L.update_review(wb[L.REVIEW], plan.review_updates)
         for tab, updates in layout.state_updates(plan).items():
             self._merge_state(wb, tab, layout.STATE_KEY_LEN[tab], updates)
         if plan.metrics is not None:
@@ -305,11 +324,10 @@ class XlsxTracker:
         existed = self.path.exists()
         self._stamp = self._file_stamp()
         wb = self._load()
-        before = list(wb.sheetnames)
-        L.ensure_tabs(wb, self._tracker_headers)
+        changed = L.ensure_tabs(wb, self._tracker_headers)
         index = self.header_index(wb[L.TRACKER])
         L.add_dropdowns(wb[L.TRACKER], index, self.headers)
-        if existed and wb.sheetnames == before:
+        if existed and not changed:
             return False
         self._refuse_if_open()
         self._save(wb)
