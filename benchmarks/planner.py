@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from destsync.config.settings import load_config  # noqa: E402
+from destsync.domain import normalize  # noqa: E402
 from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot  # noqa: E402
 from destsync.domain.plan import Plan  # noqa: E402
 from destsync.domain.reconcile import plan_sync  # noqa: E402
@@ -93,6 +94,10 @@ def row(label: str, rows: int, responses: int, seconds: float, peak: float | Non
 def planned(label: str, snap: TrackerSnapshot, roster: list[RosterEntry],
             responses: list[RawResponse], profile: bool) -> Plan:
     """One plan, timed (and its peak memory), or profiled with ``--profile``."""
+    # Each run of destsync is a new process: its parse caches start empty.
+    for obj in vars(normalize).values():
+        if hasattr(obj, "cache_clear"):
+            obj.cache_clear()
     prof = cProfile.Profile() if profile else None
     if prof:
         prof.enable()

@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+
+from destsync.domain.text_clean import ASCII, clean_all
 
 T = TypeVar("T")
 # The parsers below are pure, and Parsed is frozen, so a repeated answer (a date of birth
@@ -52,40 +53,20 @@ def bad(problem: str) -> Parsed[T]:
 
 # --- text -----------------------------------------------------------------------------
 
-# Bidi overrides and isolates can make a name display as something else in the tracker.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Characters dropped outright: controls (category Cc, exactly U+0000-001F and U+007F-009F)
-# that are not whitespace, and the bidi controls. Whitespace, controls included (tab, line
-# breaks, U+001C-001F, U+0085), becomes one space through str.split. A regex so that a
-# 10,000-character answer is cleaned at C speed, not one Python step per character.
-_DROPPED_CHARS = {chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if not chr(c).isspace()}
-_DROP = re.compile(f"[{re.escape(''.join(sorted(_DROPPED_CHARS | _BIDI_CONTROLS)))}]")
-# A cut just before an ASCII character is exact: no ASCII character composes under NFC
-# with what precedes it, and as a starter it stops any reordering across it.
-_ASCII = re.compile("[\x00-\x7f]")
-
-
 def clean_text(text: str, max_len: int = 500) -> str:
     """NFC-normalise, drop control characters, collapse whitespace, trim and truncate."""
     if max_len <= 0:
         return ""
     # Long text is cut first (well past max_len, so what is dropped or collapsed cannot
     # bring it under), then cleaned; if it did come out short, the whole text is cleaned.
-    if len(text) > 2 * max_len + 64 and (cut := _ASCII.search(text, 2 * max_len + 64)):
-        head = _clean(text[: cut.start()])
+    if len(text) > 2 * max_len + 64 and (cut := ASCII.search(text, 2 * max_len + 64)):
+        head = clean_all(text[: cut.start()])
         if len(head) > max_len:
             return head[: max_len - 1].rstrip() + "…"
-    text = _clean(text)
+    text = clean_all(text)
     if len(text) > max_len:
         return text[: max_len - 1].rstrip() + "…"
     return text
-
-
-def _clean(text: str) -> str:
-    # Lone surrogates (from badly decoded input) cannot be encoded; replace them.
-    text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
-    text = unicodedata.normalize("NFC", text)
-    return " ".join(_DROP.sub("", text).split())
 
 
 def preview(text: str, limit: int = 60) -> str:
