@@ -69,7 +69,8 @@ def main(argv: list[str]) -> int:
         return main(["lint"]) or main(["test", *rest])
     if cmd == "bench":
         # Each prints its own table; none asserts a time.
-        scripts = ("benchmarks/run.py", "benchmarks/mailers.py", "benchmarks/google_sync.py")
+        scripts = ("benchmarks/planner.py", "benchmarks/run.py", "benchmarks/mailers.py",
+                   "benchmarks/google_sync.py", "benchmarks/trust.py")
         return max(run(PY, script, *rest) for script in scripts)
     print(f"unknown command {cmd!r}\n{__doc__}")
     return 2

@@ -63,10 +63,18 @@ def bench_school(per_cohort: int) -> None:
         print(f"{'read tracker workbook':46} {rows:6} {n:9} {t_read:8.3f}")
         print(f"{'plan a no-change second sync (pure)':46} {rows:6} {n:9} {t_plan:8.3f}")
 
+        def no_change_sync() -> None:
+            plan = plan_sync(ports.tracker.read(), ports.roster.read(),
+                             ports.responses.read(None), ctx, now)
+            assert plan.is_empty(), "a second sync must change nothing"
+
+        t_again = timed(no_change_sync, repeat=1)
+        print(f"{'no-change sync (read all + plan, no write)':46} {rows:6} {n:9} {t_again:8.3f}")
+
 
 def main() -> None:
     print(f"{'scenario':46} {'rows':>6} {'responses':>9} {'seconds':>8}")
-    for per_cohort in (50, 700):
+    for per_cohort in (50, 3334):  # about 150 and 10,000 rows
         bench_school(per_cohort)
 
 

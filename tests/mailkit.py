@@ -111,11 +111,11 @@ class KillingTracker(MemoryTracker):
             raise Killed("in apply")
         super().apply(plan, run_id)
 
-    def record_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+    def record_ledger(self, entries: Iterable[LedgerEntry], last: bool = True) -> None:
         self.writes += 1
         if self.writes == self.n:
             raise Killed(f"in ledger write {self.n}")
-        super().record_ledger(entries)
+        super().record_ledger(entries, last)
 
 
 def school_config(folder: Path, mail: dict[str, Any] | None = None) -> Config:

@@ -80,6 +80,18 @@ class Academy:
     roster_tab: str = ""  # a tab of the tracker's spreadsheet holding the MIS export
 
 
+# Google's per-user quotas a minute. Sheets: 60 reads and 60 writes
+# (https://developers.google.com/workspace/sheets/api/limits). Forms: 390 reads, but 180
+# "expensive" reads (responses.list) and 150 writes
+# (https://developers.google.com/workspace/forms/api/limits). Gmail: 15,000 quota units,
+# a send or draft 10 to 100 units each (https://developers.google.com/gmail/api/reference/quota):
+# 120 writes at 100 and 600 reads at 5 stay within it together.
+DEFAULT_QUOTA: dict[str, int] = {
+    "sheets_read": 60, "sheets_write": 60, "forms_read": 180, "forms_write": 150,
+    "gmail_read": 600, "gmail_write": 120,
+}
+
+
 @dataclass(frozen=True)
 class GoogleSettings:
     """How destsync reaches Google (the ``[google]`` table; every key optional)."""
@@ -91,6 +103,11 @@ class GoogleSettings:
     retry_seconds: int = 120
     # How long a run waits after writing its lease for a racing run's write to land.
     lease_settle_ms: int = 2000
+    # Requests a minute per user that the run paces itself to, by "api_read|write",
+    # shared by every academy of the run (``adapters/google/pacing.py``).
+    quota: tuple[tuple[str, int], ...] = tuple(DEFAULT_QUOTA.items())
+
+
 
 
 @dataclass(frozen=True)
@@ -272,8 +289,11 @@ def _google(t: TableReader, file: Path) -> GoogleSettings:
         key_file = _path(t, "credentials_file", file, must_exist=True)
     retry_seconds = t.integer("retry_seconds", 120, 5, 3600)
     settle = t.integer("lease_settle_ms", 2000, 0, 30000)
+    quota = tuple((bucket, t.integer(f"{bucket}s_per_minute", default,
+                                     1, 100_000))
+                  for bucket, default in DEFAULT_QUOTA.items())
     t.done()
-    return GoogleSettings(key_file, retry_seconds, settle)
+    return GoogleSettings(key_file, retry_seconds, settle, quota)
 
 
 def _checkpoints(root: TableReader) -> tuple[Checkpoint, ...]:

@@ -8,12 +8,14 @@ worse than asking.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 NEAR_MATCH_SCORE = 85.0
+_DROPPED = re.compile(r"[^\w ]|_")
 
 
 def name_key(forename: str, surname: str) -> str:
@@ -21,7 +23,9 @@ def name_key(forename: str, surname: str) -> str:
     only. Words are sorted so that "Vance Sami" and "Sami Vance" agree, and joined without
     spaces so that "O Rourke" and "O'Rourke" agree."""
     text = unicodedata.normalize("NFKD", f"{forename} {surname}".casefold())
-    kept = "".join(ch if ch.isalnum() else " " if ch in " -" else "" for ch in text)
+    # \w is str.isalnum() plus "_" (a regex, not a loop per character): keep letters and
+    # digits, make spaces and hyphens word breaks, drop the rest.
+    kept = _DROPPED.sub("", text.replace("-", " "))
     return "".join(sorted(kept.split()))
 
 
@@ -54,6 +58,21 @@ class Matcher:
         if dob and key:
             self._name_dob.setdefault((key, dob), []).append(ref)
             self._by_dob.setdefault(dob, []).append((key, ref))
+
+    @staticmethod
+    def keys(reference: str, email: str, forename: str, surname: str,
+             dob: str) -> list[tuple[str, ...]]:
+        """The index entries a response is found by, or a row adds: a response that
+        matched nothing can only match once one of its own keys is added."""
+        keys: list[tuple[str, ...]] = []
+        if reference.strip():
+            keys.append(("ref", reference.strip().casefold()))
+        if email.strip():
+            keys.append(("email", email.strip().lower()))
+        key = name_key(forename, surname)
+        if key and dob:
+            keys.append(("name_dob", key, dob))
+        return keys
 
     def add_email(self, ref: str, email: str) -> None:
         self._email.setdefault(email.strip().lower(), ref)

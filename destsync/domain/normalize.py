@@ -8,9 +8,9 @@ raise on any str. No I/O happens here.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
@@ -18,7 +18,14 @@ from typing import Generic, TypeVar
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from destsync.domain.text_clean import ASCII, clean_all
+from destsync.domain.text_clean import INVISIBLE as INVISIBLE  # re-exported for answers.py
+
 T = TypeVar("T")
+# The parsers below are pure, and Parsed is frozen, so a repeated answer (a date of birth
+# many students share, a consent "Yes", the same email given twice) is parsed once per
+# process. Bounded, so a trust's run cannot grow it without limit.
+_cached = functools.lru_cache(maxsize=1 << 15)
 # Covariant so a Parsed[str] is usable where a Parsed[object] is expected (it is frozen).
 T_co = TypeVar("T_co", covariant=True)
 
@@ -47,17 +54,6 @@ def bad(problem: str) -> Parsed[T]:
 
 # --- text -----------------------------------------------------------------------------
 
-# Bidi overrides and isolates can make a name display as something else in the tracker.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-# Characters that show as nothing but make two equal names or emails differ: zero-width
-# space, word joiner, BOM, soft hyphen, direction marks and embeddings, invisible operators.
-# Zero-width (non-)joiners are kept: emoji sequences and Persian and Indic spelling use them.
-INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e"
-                       "\u2060-\u2064\u2066-\u2069\ufeff]")
-
-
 def strip_invisible(text: str) -> str:
     """``text`` without INVISIBLE characters (one regex pass, no per-character loop)."""
     return INVISIBLE.sub("", text)
@@ -65,18 +61,15 @@ def strip_invisible(text: str) -> str:
 
 def clean_text(text: str, max_len: int = 500) -> str:
     """NFC-normalise, drop control characters, collapse whitespace, trim and truncate."""
-    # Lone surrogates (from badly decoded input) cannot be encoded; replace them.
-    text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
-    text = strip_invisible(unicodedata.normalize("NFC", text))
-    kept: list[str] = []
-    for char in text:
-        if char.isspace():
-            kept.append(" ")
-        elif unicodedata.category(char) != "Cc" and char not in _BIDI_CONTROLS:
-            kept.append(char)
-    text = " ".join("".join(kept).split())
     if max_len <= 0:
         return ""
+    # Long text is cut first (well past max_len, so what is dropped or collapsed cannot
+    # bring it under), then cleaned; if it did come out short, the whole text is cleaned.
+    if len(text) > 2 * max_len + 64 and (cut := ASCII.search(text, 2 * max_len + 64)):
+        head = clean_all(text[: cut.start()])
+        if len(head) > max_len:
+            return head[: max_len - 1].rstrip() + "…"
+    text = clean_all(text)
     if len(text) > max_len:
         return text[: max_len - 1].rstrip() + "…"
     return text
@@ -114,6 +107,7 @@ def _capitalise_word(word: str, first: bool) -> str:
     return "".join(out)
 
 
+@_cached
 def normalize_name(text: str) -> Parsed[str]:
     """Clean a name; fix ALL-CAPS or all-lower names; accept any script."""
     name = clean_text(text, max_len=10_000)
@@ -212,6 +206,7 @@ def _age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+@_cached
 def parse_dob(text: str, today: date) -> Parsed[date]:
     """A date of birth, day-first, for someone aged 14 to 30 on `today`."""
     if not clean_text(text):
@@ -232,6 +227,7 @@ def parse_dob(text: str, today: date) -> Parsed[date]:
     return ok(found)
 
 
+@_cached
 def parse_date(text: str, today: date) -> Parsed[date]:
     """A start date; "September 2026" or "09/2026" means the 1st of that month."""
     if not clean_text(text):
@@ -249,6 +245,7 @@ def parse_date(text: str, today: date) -> Parsed[date]:
     return ok(found)
 
 
+@_cached
 def parse_leaving_year(text: str, today: date) -> Parsed[int]:
     """The calendar year a student left; "2024/25" means they left in summer 2025."""
     s = clean_text(text, max_len=100).lower()
@@ -279,6 +276,7 @@ def parse_leaving_year(text: str, today: date) -> Parsed[int]:
 # --- contact details ------------------------------------------------------------------
 
 
+@_cached
 def parse_email(text: str) -> Parsed[str]:
     """One email address, domain lower-cased; never a list or a header injection."""
     s = clean_text(text, max_len=320)
@@ -301,6 +299,7 @@ def parse_email(text: str) -> Parsed[str]:
 _OFCOM_FICTIONAL = ("7700900", "1632960")
 
 
+@_cached
 def parse_phone(text: str, region: str = "GB") -> Parsed[str]:
     """A phone number in E.164 form ("+447700900123"); any extension is dropped."""
     s = clean_text(text, max_len=60)
@@ -330,6 +329,7 @@ _NO_PHRASES = ("i do not", "do not", "i dont", "i disagree", "i refuse", "i with
 _NEGATIONS = frozenset({"not", "dont", "no", "never", "withdraw", "withdrawn", "refuse"})
 
 
+@_cached
 def parse_consent(text: str) -> Parsed[bool]:
     """Yes/no from a consent answer; unclear answers are a problem, never a guess."""
     cleaned = clean_text(text)
@@ -376,6 +376,7 @@ _DAYS_PER_MONTH = 30.4375
 _MAX_MONTHS = 120
 
 
+@_cached
 def parse_duration_months(text: str) -> Parsed[int]:
     """An expected duration in whole months (rounded up); "ongoing" is simply unknown."""
     cleaned = clean_text(text, max_len=100)

@@ -19,6 +19,7 @@ from destsync.domain.answers import CONTACT_KEYS, ParsedResponse, parse_response
 from destsync.domain.consent import evidence, version_for
 from destsync.domain.context import PlanContext
 from destsync.domain.identity import near_match
+from destsync.domain.locating import Outcome, locate_all
 from destsync.domain.masking import mask_email
 from destsync.domain.matching import Matcher
 from destsync.domain.model import RawResponse, ResponseRecord, RosterEntry, TrackerSnapshot
@@ -144,41 +145,37 @@ class _Placer(TypedAndForwarded):
                 self.out.want(e.ref, key, value, "roster")
 
     def _locate_all(self, parsed_list: list[ParsedResponse]) -> dict[str, str]:
-        """Find a row for every response that has one, to a fixpoint.
+        """Find a row for every response that has one, to a fixpoint (``locating``).
 
         A response may only be matchable through an email that another response gives, or
         through a row that another response starts. The next run reads those from the
         tracker, so matching here must already see them; otherwise a response would sit
         on Review after one run and join the tracker after the next with no new input.
         """
-        refs: dict[str, str] = {}
-        pending = list(parsed_list)
-        rescan = True
-        while pending:
-            if rescan:
-                still: list[ParsedResponse] = []
-                for p in pending:
-                    ref = self._locate(p)
-                    if ref is None:
-                        still.append(p)
-                        continue
-                    refs[p.raw.response_id] = ref
-                    if p.email and p.consent is not False:
-                        self.matcher.add_email(ref, p.email)
-                if len(still) < len(pending):
-                    pending = still
-                    continue
-            # No progress: the earliest unplaced response gets its last chance (a new row
-            # or Review), and the rest are tried again against what that added. Only a new
-            # row can let another response match; after a Review item a rescan would find
-            # nothing, and with many unmatched responses it made placing them quadratic.
-            first, pending = pending[0], pending[1:]
+        def keys_of(p: ParsedResponse) -> list[tuple[str, ...]]:
+            keys = self._keys(p.reference, p)
+            known = self.snap.responses.get(p.raw.response_id)
+            return [*keys, *self.matcher.keys(known.ref, "", "", "", "")] if known else keys
+
+        def attempt(p: ParsedResponse) -> Outcome:
+            ref = self._locate(p)
+            if ref is not None and p.email and p.consent is not False:
+                self.matcher.add_email(ref, p.email)
+                return ref, self.matcher.keys("", p.email, "", "", "")
+            return ref, ()
+
+        def last_chance(p: ParsedResponse) -> Outcome:
             rows_before = len(self.out.new_refs)
-            ref = self._last_chance(first)
-            if ref is not None:
-                refs[first.raw.response_id] = ref
-            rescan = len(self.out.new_refs) > rows_before
-        return refs
+            ref = self._last_chance(p)
+            # Only a new row can let another response match; a Review item adds nothing.
+            new_row = ref is not None and len(self.out.new_refs) > rows_before
+            return ref, self._keys(ref, p) if new_row and ref else ()
+
+        found = locate_all(parsed_list, keys_of, attempt, last_chance)
+        return {parsed_list[i].raw.response_id: ref for i, ref in found.items()}
+
+    def _keys(self, reference: str, p: ParsedResponse) -> list[tuple[str, ...]]:
+        return self.matcher.keys(reference, p.email, p.forename, p.surname, p.dob)
 
     def _locate(self, p: ParsedResponse) -> str | None:
         known = self.snap.responses.get(p.raw.response_id)

@@ -99,9 +99,12 @@ def metrics_sink(cfg: Config) -> MetricsSink | None:
 
 
 def retry_policy(cfg: Config) -> RetryPolicy:
+    from destsync.adapters.google import pacing
     from destsync.adapters.google.retry import RetryPolicy
 
-    return RetryPolicy(total_seconds=float(cfg.google.retry_seconds))
+    # One pacer for the whole run: the academies share the user's per-minute quotas.
+    return RetryPolicy(total_seconds=float(cfg.google.retry_seconds),
+                       pacer=pacing.shared(cfg.google.quota))
 
 
 def google_tracker(cfg: Config, academy: Academy, calls: Counter[str]) -> GoogleSheetsTracker:

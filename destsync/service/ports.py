@@ -40,8 +40,10 @@ class Tracker(Protocol):
         """Write everything in ``plan`` except messages, all or nothing."""
         ...
 
-    def record_ledger(self, entries: Iterable[LedgerEntry]) -> None:
-        """Persist ledger state changes at once (called around sends)."""
+    def record_ledger(self, entries: Iterable[LedgerEntry], last: bool = True) -> None:
+        """Persist ledger state changes at once (called around sends): durable when this
+        returns. ``last`` is False for a flush in the middle of the sends, which a tracker
+        may keep beside its main store until the last one (the workbook's journal)."""
         ...
 
     def read_tabs(self, titles: Sequence[str]) -> dict[str, list[dict[str, str]]]:

@@ -101,12 +101,13 @@ class _Recorder:
         self.at = now.isoformat(timespec="seconds")
         self.report = SendReport()
         self.done: list[LedgerEntry] = []
+        self.deferred = False  # a flush before the last one has been written
 
     def _record(self, m: OutgoingMessage | LedgerEntry, state: str, mid: str) -> None:
         ref, campaign = m.ref, m.campaign
         self.done.append(LedgerEntry(m.key, state, ref, campaign, self.at, mid))
         if self.batch is not None and len(self.done) >= self.batch:
-            self.flush()
+            self.flush(last=False)
 
     def sent(self, m: OutgoingMessage, mid: str) -> None:
         self._record(m, "sent", mid)
@@ -126,10 +127,13 @@ class _Recorder:
         self.report.recovered += went is not None
         self.report.cancelled += went is None
 
-    def flush(self) -> None:
-        if self.done:
-            self.tracker.record_ledger(list(self.done))
+    def flush(self, last: bool = True) -> None:
+        """Write what is recorded; ``last`` is the flush that ends the send phase."""
+        # The last flush also runs with nothing new if earlier ones were kept aside.
+        if self.done or (last and self.deferred):
+            self.tracker.record_ledger(list(self.done), last=last)
             self.done.clear()
+            self.deferred = not last
 
     @contextmanager
     def settling(self, due: int) -> Iterator[None]:
@@ -176,7 +180,7 @@ def _send_staged(
             if went is None and mailer.is_token(e.message_id):
                 mailer.discard(e.message_id)
             rec.stale(e, went)
-        rec.flush()
+        rec.flush(last=False)
         for start in range(0, len(messages), max(1, batch)):
             staged: list[tuple[OutgoingMessage, str]] = []
             fresh: list[LedgerEntry] = []
@@ -200,7 +204,8 @@ def _send_staged(
                 staged.append((m, token))
             if fresh:
                 # Durable before any of them is sent: the one write that makes recovery exact.
-                tracker.record_ledger(fresh)
+                tracker.record_ledger(fresh, last=False)
+                rec.deferred = True
             for m, token in staged:
                 try:
                     mid = mailer.send_prepared(token)
@@ -208,5 +213,5 @@ def _send_staged(
                     rec.bounced(m, token)
                     continue
                 rec.sent(m, mid)
-            rec.flush()
+            rec.flush(last=False)
     return rec.report

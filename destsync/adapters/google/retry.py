@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from destsync.adapters.google.emulator import EMULATOR_REFUSED_SECONDS, EmulatorUnreachable, refused
+from destsync.adapters.google.pacing import Pacer
 from destsync.errors import RemoteError
 
 log = logging.getLogger("destsync.retry")
@@ -77,6 +78,8 @@ class RetryPolicy:
     clock: Callable[[], float] = time.monotonic
     # Jitter, not secrecy: a plain PRNG is right here.
     rand: Callable[[], float] = field(default_factory=lambda: random.Random().random)  # noqa: S311
+    # The run's pacer (``pacing``): every attempt, retries too, waits for its quota first.
+    pacer: Pacer | None = None
 
     def backoff(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based). Full jitter spreads
@@ -146,6 +149,7 @@ def run(
     transient: tuple[type[BaseException], ...] = (),
     idempotent: bool = True,
     emulator: str | None = None,
+    quota: str = "",
 ) -> T:
     """Call ``attempt`` until it returns a non-transient result, under ``policy``.
 
@@ -159,6 +163,8 @@ def run(
     tries = 0
     while True:
         tries += 1
+        if policy.pacer is not None and quota:
+            policy.pacer.take(quota)
         try:
             result = attempt()
         except transient as exc:

@@ -222,7 +222,11 @@ class GoogleSheetsTracker(SheetsErase):
         index = layout.index_headers(fresh.header, self.headers, self.api.label, layout.TRACKER)
         return {key: index[h] for key, h in self.headers.items() if h in index}
 
-    def record_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+    def record_ledger(self, entries: Iterable[LedgerEntry], last: bool = True) -> None:
+        # One small write per flush whatever ``last`` says: a Sheet has no file to rewrite.
+        entries = list(entries)
+        if not entries:
+            return
         self._require_read()
         grid = self._load_grid()
         growth: dict[str, int] = {}

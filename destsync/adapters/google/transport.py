@@ -13,6 +13,7 @@ from typing import Any
 
 from destsync.adapters.google.calls import count, method_name
 from destsync.adapters.google.emulator import to_endpoint
+from destsync.adapters.google.pacing import bucket
 from destsync.adapters.google.retry import (
     NON_IDEMPOTENT,
     Outcome,
@@ -111,6 +112,7 @@ def _make_session_class() -> type[Any]:
                 transient=(requests.ConnectionError, requests.Timeout),
                 idempotent=label not in NON_IDEMPOTENT,
                 emulator=self.endpoint,
+                quota=bucket(label, method),
             )
 
     return RetryingSession
@@ -182,6 +184,7 @@ class RetryingHttp:
             transient=(OSError, httplib2.HttpLib2Error),
             idempotent=label not in NON_IDEMPOTENT,
             emulator=self.endpoint,
+            quota=bucket(label, method),
         )
 
     def close(self) -> None:

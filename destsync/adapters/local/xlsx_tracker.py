@@ -21,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
+from destsync.adapters.local import ledger_journal as journal
 from destsync.adapters.local import xlsx_layout as L
 from destsync.domain import layout
 from destsync.domain.erase_plan import TabEdit
@@ -52,6 +53,10 @@ class XlsxTracker:
         # The workbook as last saved by this run. The sends record the ledger every few
         # messages; loading a 2,000-row workbook again for each batch cost seconds apiece.
         self._saved: Workbook | None = None
+        # The ledger journal's generation the file names, and the rows journalled under it
+        # that the next save folds into the ledger tab (see ledger_journal).
+        self._generation = ""
+        self._journalled: list[LedgerEntry] = []
 
     # -- reading ------------------------------------------------------------------------
     def _load(self, read_only: bool = False) -> Workbook:
@@ -104,12 +109,17 @@ class XlsxTracker:
         self._saved = None
         wb = self._load(read_only=True)
         try:
-            return self._snapshot(wb)
+            snap = self._snapshot(wb)
         except DAMAGE as exc:
             # Read-only mode streams each sheet: damage inside the zip shows only now.
             raise self._damaged(exc) from None
         finally:
             wb.close()  # a read-only workbook holds the file open until closed
+        self._generation = snap.meta.get(journal.GENERATION_KEY, "")
+        self._journalled = journal.read_journal(self.path, self._generation)
+        for e in self._journalled:
+            snap.ledger[e.key] = e
+        return snap
 
     def _snapshot(self, wb: Workbook) -> TrackerSnapshot:
         snap = TrackerSnapshot()
@@ -219,16 +229,45 @@ class XlsxTracker:
                 rows_to_add = layout.in_tab_order(rows_to_add, [c.value for c in wb[tab][1]])
             _append(wb[tab], rows_to_add)
         L.update_review(wb[L.REVIEW], plan.review_updates)
-        for tab, updates in layout.state_updates(plan).items():
-            self._merge_state(wb, tab, layout.STATE_KEY_LEN[tab], updates)
+        updates = layout.state_updates(plan)
+        # Rows journalled since the last save come first: the plan's are newer.
+        updates["_destsync_ledger"] = (layout.ledger_rows(self._journalled)
+                                       | updates["_destsync_ledger"])
+        for tab, state_rows in updates.items():
+            self._merge_state(wb, tab, layout.STATE_KEY_LEN[tab], state_rows)
         if plan.metrics is not None:
             L.replace_block(wb[METRICS_TAB], plan.metrics)
-        self._save(wb)
+        self._save_folded(wb)
 
-    def record_ledger(self, entries: Iterable[LedgerEntry]) -> None:
+    def record_ledger(self, entries: Iterable[LedgerEntry], last: bool = True) -> None:
+        """A flush during the sends goes to the journal (durable, and no rewrite of the
+        workbook); the last one of the send phase saves the workbook with them all."""
+        entries = list(entries)
+        if not last and self._generation:
+            self._refuse_if_open()
+            if self._file_stamp() != self._stamp:
+                raise TrackerError(
+                    f"tracker {self.path.name} changed on disk while destsync was running",
+                    "run the sync again (close the file in Excel first); the emails sent so "
+                    "far are recorded, the rest are sent next time",
+                )
+            journal.append(self.path, self._generation, entries)
+            self._journalled += entries
+            return
         wb = self._open_for_write()
-        self._merge_state(wb, "_destsync_ledger", 1, layout.ledger_rows(entries))
+        self._merge_state(wb, "_destsync_ledger", 1,
+                          layout.ledger_rows([*self._journalled, *entries]))
+        self._save_folded(wb)
+
+    def _save_folded(self, wb: Workbook) -> None:
+        """Save with the journalled rows in the ledger tab and a new journal generation,
+        in the one atomic rename; only then is the old journal dropped."""
+        old, new = self._generation, journal.new_generation()
+        self._merge_state(wb, "_destsync_meta", 1, {(journal.GENERATION_KEY,):
+                                                    [journal.GENERATION_KEY, new]})
         self._save(wb)
+        self._generation, self._journalled = new, []
+        journal.discard(self.path, old)
 
     def _merge_state(
         self, wb: Workbook, tab: str, key_len: int, updates: dict[tuple[str, ...], list[str]]

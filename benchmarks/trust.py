@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""A trust on the Workspace emulator under Google's per-user quota of 60 requests a minute
+(Sheets reads, Sheets writes, Forms reads and writes each): API calls, answers of 429 and
+wall time of one run over N academies (default 40), with the emulator refusing past the
+quota exactly as Google does. The pacer's waits move a virtual clock (the emulator's
+quota clock with it), so "paced minutes" is the time the run would wait against Google.
+
+Then the same kind of work through a naive gspread script (find the row, update each cell)
+on a few responses, and the calls it would need for 5,000, extrapolated (labelled so).
+
+    .venv/bin/python benchmarks/trust.py [ACADEMIES]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.e2e.emulated_trust import Trust
+from tests.emulator import Emulator
+from tests.emulator.clients import gspread_client
+
+ANSWER = {"name": "Robin Newcombe", "dob": "03/03/2008", "leaving_year": "2026",
+          "destination": "Apprenticeship", "provider": "Example Engineering Ltd",
+          "consent": "Yes"}
+
+
+def trust_run(academies: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, Emulator() as emu:
+        os.environ["WORKSPACE_EMULATOR_HOST"] = emu.host
+        trust = Trust(Path(tmp), emu, academies, per_minute=60)
+        try:
+            trust.cli("setup", "--config", str(trust.config))
+            for n in range(academies):
+                trust.submit(n, ANSWER, "2026-06-01T10:00:00Z")
+            trust.start_quota()
+            before, paced = trust.calls(), trust.clock.offset
+            t0 = time.perf_counter()
+            _, summary = trust.cli("sync", "--config", str(trust.config), "--now",
+                                   "2026-11-02", "--json")
+            wall = time.perf_counter() - t0
+            calls = trust.calls() - before
+            per = max(sum(c.values()) for c in
+                      (a["api_calls"] for a in summary["academies"].values()))
+            print(f"{'trust run, 60 a minute':34} {academies:4} academies {calls:5} calls "
+                  f"(at most {per} per academy)  {trust.refused():3} answers of 429  "
+                  f"{wall:6.1f} s wall  {(trust.clock.offset - paced) / 60:5.1f} paced minutes",
+                  flush=True)
+        finally:
+            trust.close()
+            os.environ.pop("WORKSPACE_EMULATOR_HOST", None)
+
+
+def naive(responses: int = 20) -> None:
+    """The per-cell way: for each response, find the student's row, then one update per
+    answered field."""
+    with tempfile.TemporaryDirectory() as tmp, Emulator() as emu:
+        os.environ["WORKSPACE_EMULATOR_HOST"] = emu.host
+        trust = Trust(Path(tmp), emu, 1, per_minute=60)
+        try:
+            trust.cli("setup", "--config", str(trust.config))
+            trust.cli("sync", "--config", str(trust.config), "--now", "2026-11-02")
+            ws = gspread_client(emu.url).open_by_key("sheet-0").worksheet("Tracker")
+            refs = ws.col_values(1)[1:responses + 1]
+            header = ws.row_values(1)
+            before = trust.calls()
+            for ref in refs:
+                row = ws.find(ref, in_column=1).row
+                for field in ("Intended destination", "Intended provider / employer",
+                              "Consent", "Intended response date"):
+                    ws.update_cell(row, header.index(field) + 1, ANSWER.get(field, "x"))
+            calls = trust.calls() - before
+            per = calls / len(refs)
+            print(f"{'naive gspread, per cell':34} {len(refs):4} responses {calls:5} calls; "
+                  f"5,000 responses: about {per * 5000:,.0f} calls (extrapolated), against "
+                  "the calls per academy of the trust run above", flush=True)
+        finally:
+            trust.close()
+            os.environ.pop("WORKSPACE_EMULATOR_HOST", None)
+
+
+def main(argv: list[str]) -> None:
+    trust_run(int(argv[0]) if argv else 40)
+    naive()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
