@@ -303,6 +303,9 @@ def _add_protected(ss: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
     pr = dict(req.get("protectedRange", {}))
     rng = pr.get("range", {})
     sheet = ss.sheet_by_id(rng.get("sheetId", 0))
+    if pr.get("protectedRangeId") in {p["protectedRangeId"] for s in ss.sheets
+                                      for p in s.protected}:  # an error, says discovery
+        raise invalid(f"Protected range ID {pr['protectedRangeId']} already exists.")
     pr.setdefault("protectedRangeId", ss.next_protected_id)
     ss.next_protected_id = max(ss.next_protected_id, pr["protectedRangeId"]) + 1
     pr.setdefault("warningOnly", False)
