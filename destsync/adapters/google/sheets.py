@@ -204,8 +204,6 @@ class GoogleSheetsTracker:
         """The value write for ``plan`` against ``fresh``, and the rows each tab needs."""
         data: list[dict[str, Any]] = []
         growth: dict[str, int] = {}
-        if pending:  # the value write clears the list the batchUpdate writes
-            data += self._state_data({META: {(PENDING_KEY,): [PENDING_KEY, ""]}}, growth)
         changes, late = self._verify(plan.changes, fresh, col)
         self._late = len(late.review)
         data += [api.row_write(ref, dict(cells), {c: c for c, _ in cells}, None)
@@ -218,6 +216,8 @@ class GoogleSheetsTracker:
                 growth[tab] = start + len(rows) - 1
         state = layout.state_updates(written)
         state[META] = self._meta_rows(plan)
+        if pending:  # the value write clears the list the batchUpdate writes, last
+            state[META][(PENDING_KEY,)] = [PENDING_KEY, ""]
         data += self._state_data(state, growth)
         return data, growth
 
