@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from destsync.adapters.google import sheets_api
 from destsync.adapters.google.retry import RetryPolicy
 from destsync.adapters.google.sheets_lock import DESCRIPTION
 from destsync.domain.model import COLUMNS
@@ -39,7 +40,14 @@ def stopped_run(remote: RemoteSchool, k: int, mode: str) -> tuple[int, str]:
     return code, err
 
 
-def test_a_stop_at_any_call_then_a_rerun_converges(remote: RemoteSchool) -> None:
+@pytest.mark.parametrize("max_body", [0, 4_000], ids=["one-request", "in-parts"])
+def test_a_stop_at_any_call_then_a_rerun_converges(
+    remote: RemoteSchool, monkeypatch: pytest.MonkeyPatch, max_body: int,
+) -> None:
+    """With ``max_body`` 4 kB the new rows' cells and the value write go in several
+    requests each (sheets_journal), so stops fall between parts too."""
+    if max_body:
+        monkeypatch.setattr(sheets_api, "MAX_BODY", max_body)
     sc.prepare(remote)
     saved = sc.save(remote)
     before = sum(remote.emu.calls().values())

@@ -34,12 +34,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from destsync.adapters.google import sheets_api as api
+from destsync.adapters.google import sheets_journal as jr
 from destsync.adapters.google import sheets_lock as lock
 from destsync.adapters.google.retry import AmbiguousWrite, RetryPolicy
+from destsync.adapters.google.sheets_base import META, SheetsWriter
+from destsync.adapters.google.sheets_base import Grid as _Grid
 from destsync.adapters.google.sheets_rows import into_snapshot, rows_requests
 from destsync.adapters.google.sheets_verify import Fresh, Late, Seen, without
 from destsync.domain import layout
@@ -49,26 +52,14 @@ from destsync.domain.plan import CellChange, Plan
 from destsync.errors import DestsyncError, TrackerError
 
 STATE_WIDTH = {tab: len(cols) for tab, cols in layout.STATE_TABS.items()}
-GROWTH_STEP = 500
 AMBIGUOUS_TRIES = 5
 PENDING_KEY = "pending_rows"  # _destsync_meta: Refs added by a batchUpdate, not yet filled
-META = "_destsync_meta"
-LOCK_LEFT = ("the values are written, but the Tracker, Review, Change log and Returns tabs "
-             "may still be protected ('destsync is writing'); the next run removes that")
 HALF_WRITTEN = ("new rows were added to the Tracker, and their merge base, Review and "
                 "Change log entries may not be written yet; run the sync again: it "
                 "completes them and adds no row twice")
 
 
-@dataclass
-class _Grid:
-    sheet_ids: dict[str, int]
-    rows: dict[str, int]
-    marks: list[dict[str, Any]]
-    locks: list[int] = field(default_factory=list)  # write locks found (a stopped run's)
-
-
-class GoogleSheetsTracker:
+class GoogleSheetsTracker(SheetsWriter):
     def __init__(
         self, sheets: api.SheetsApi, headers: Mapping[str, str], policy: RetryPolicy | None = None,
         roster_tab: str = "",
@@ -125,6 +116,10 @@ class GoogleSheetsTracker:
         for ref in seen.pending:
             del snap.rows[ref]  # planned as new again; apply() fills, never re-adds them
         self._seen = seen
+        cells = snap.meta.pop(jr.JOURNAL_KEY, "")
+        if cells.isdigit() and int(cells):  # a stopped run's write: finish it, then read
+            jr.replay(self.api, int(cells))
+            return self.read()
         if snap.meta.pop(lock.LOCK_KEY, ""):
             self._unlock(self._load_grid(), [])  # a stopped run's lock: staff get the tabs back
         return snap
@@ -150,14 +145,16 @@ class GoogleSheetsTracker:
         ids = list(tab_ids.values())
         growth: dict[str, int] = {}
         self._meta_row(lock.LOCK_KEY, growth)
+        self._meta_row(jr.JOURNAL_KEY, growth)  # placed now: its row must not move
         # One batchUpdate: the lock (see sheets_lock) and its record, grid growth, the new
         # rows, and the list of them the next run needs if this one stops before the value
         # write (which clears it). From here on only destsync edits these tabs.
         structural = [*lock.unlock_requests(grid.locks), *lock.lock_requests(grid.sheet_ids,
                                                                              tab_ids),
                       self._meta_cells(grid, lock.LOCK_KEY, ",".join(map(str, ids)))]
-        structural += rows_requests(adding.new_rows, grid.sheet_ids[layout.TRACKER],
-                                    grid.rows[layout.TRACKER], fresh, col)
+        anchors, fills = rows_requests(adding.new_rows, grid.sheet_ids[layout.TRACKER],
+                                       grid.rows[layout.TRACKER], fresh, col)
+        structural += anchors
         grid.rows[layout.TRACKER] += len(adding.new_rows)
         added = sorted(seen.pending | {n.ref for n in adding.new_rows})
         places = copy.deepcopy((seen.state_rows, seen.state_end))
@@ -165,12 +162,21 @@ class GoogleSheetsTracker:
         if added:
             structural.append(self._meta_cells(grid, PENDING_KEY, ",".join(added)))
         half = HALF_WRITTEN if added else "run the sync again"
+        limit = self.api.max_body - jr.MARGIN
+        head = self._growth(grid, growth) + structural
+        later = api.parts(fills, limit)
+        if later and api.size(head + later[0]) <= limit:
+            head += later.pop(0)  # the usual case: all in one request
         try:
-            self._batch_update_once(self._growth(grid, growth) + structural, grid, run_id)
+            rest = [("batch", part) for part in later]
+            self._batch_update_once(self._journal(grid, "batch", head, rest), grid, run_id)
+            for kind, body in rest:  # new rows' cells that did not fit (see sheets_journal)
+                jr.send(self.api, kind, body)
         except DestsyncError as exc:
             exc.hint = "if Google applied it, " + half
             raise
         grid.locks = ids
+        journaled = False
         try:
             # Staff may have edited, sorted or inserted columns before the lock: read
             # again, under the lock, so the check still holds when the value write lands.
@@ -185,10 +191,18 @@ class GoogleSheetsTracker:
             if col != before:  # the new rows' cells went in by the old columns: redo them
                 data += [api.row_write(n.ref, n.values, col, "") for n in adding.new_rows]
             self._grow(self._growth(grid, growth))  # only if the re-plan outgrew the grid
-            self.api.update_by_filter(data)
+            first, *later = api.parts(data, limit) or [[]]
+            rest = [("values", part) for part in later]
+            self.api.update_by_filter(self._journal(grid, "values", first, rest))
+            journaled = bool(rest)  # from here a stop is finished by the next run's replay
+            for kind, body in rest:
+                jr.send(self.api, kind, body)
         except DestsyncError as exc:
             if added:
                 exc.hint = HALF_WRITTEN
+            if journaled:
+                exc.hint += "; the next run first finishes this write, then removes its lock"
+                raise
             try:
                 self._unlock(grid, ids)
             except DestsyncError:
@@ -221,38 +235,6 @@ class GoogleSheetsTracker:
         data += self._state_data(state, growth)
         return data, growth
 
-    def _unlock(self, grid: _Grid, ids: list[int]) -> None:
-        """Remove the write lock and its record in one batchUpdate. Whether an ambiguous
-        failure applied it is found by looking (a second delete of an id is a 400)."""
-        clear = self._meta_cells(grid, lock.LOCK_KEY, "")
-        try:
-            try:
-                self.api.batch_update([*lock.unlock_requests(ids or grid.locks), clear])
-            except DestsyncError:
-                grid.locks = lock.held(self.api.get("sheets(protectedRanges)"))
-                self.api.batch_update([*lock.unlock_requests(grid.locks), clear])
-        except DestsyncError as exc:
-            exc.hint = LOCK_LEFT
-            raise
-        grid.locks = []
-
-    def _meta_row(self, key: str, growth: dict[str, int]) -> int:
-        """The 1-based row of ``key`` in _destsync_meta, given a new row at the end if
-        it has none yet (``growth`` learns the tab's new end)."""
-        seen = self._require_read()
-        positions = seen.state_rows.setdefault(META, {})
-        if (key,) not in positions:
-            positions[(key,)] = seen.state_end[META] = seen.state_end.get(META, 1) + 1
-            growth[META] = seen.state_end[META]
-        return positions[(key,)]
-
-    def _meta_cells(self, grid: _Grid, key: str, value: str) -> dict[str, Any]:
-        """An updateCells writing one _destsync_meta row, for a batchUpdate."""
-        at = self._meta_row(key, {}) - 1
-        return {"updateCells": {
-            "start": {"sheetId": grid.sheet_ids[META], "rowIndex": at, "columnIndex": 0},
-            "rows": [api.text_cells([key, value])], "fields": "userEnteredValue"}}
-
     def _columns(self, fresh: Fresh) -> dict[str, int]:
         index = layout.index_headers(fresh.header, self.headers, self.api.label, layout.TRACKER)
         return {key: index[h] for key, h in self.headers.items() if h in index}
@@ -266,12 +248,6 @@ class GoogleSheetsTracker:
         self.api.update_by_filter(data)
 
     # -- helpers --------------------------------------------------------------------------
-    def _require_read(self) -> Seen:
-        if self._seen is None:
-            self.read()
-        assert self._seen is not None
-        return self._seen
-
     def _load_grid(self) -> _Grid:
         if self._grid is None:
             body = self.api.get(
@@ -367,25 +343,4 @@ class GoogleSheetsTracker:
                 seen.state_end[tab] = start + len(fresh_rows) - 1
                 growth[tab] = seen.state_end[tab]
         return data
-
-    def _growth(self, grid: _Grid, growth: dict[str, int]) -> list[dict[str, Any]]:
-        """appendDimension requests for tabs a values write would run past (values writes
-        never extend the grid). Rows come in steps of 500 so that growth is rare."""
-        reqs = []
-        for tab, need in growth.items():
-            have = grid.rows.get(tab, 0)
-            if need > have:
-                reqs.append({"appendDimension": {"sheetId": grid.sheet_ids[tab],
-                                                 "dimension": "ROWS",
-                                                 "length": need - have + GROWTH_STEP}})
-                grid.rows[tab] = need + GROWTH_STEP
-        return reqs
-
-    def _grow(self, reqs: list[dict[str, Any]]) -> None:
-        """Extra empty rows are harmless, so growth alone may be retried blindly."""
-        if reqs:
-            try:
-                self.api.batch_update(reqs)
-            except AmbiguousWrite:
-                self.api.batch_update(reqs)
 

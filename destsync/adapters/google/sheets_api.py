@@ -152,18 +152,23 @@ def block(tab: str, start: int, rows: list[list[str]]) -> dict[str, Any]:
 
 
 
+def size(items: Sequence[dict[str, Any]]) -> int:
+    """Bytes of ``items`` as a JSON list, serialised as requests sends a body."""
+    return len(json.dumps(list(items)).encode())
+
+
 def parts(items: Sequence[dict[str, Any]], limit: int) -> list[list[dict[str, Any]]]:
     """``items`` cut, in order, into runs whose JSON is at most ``limit`` bytes (an item
     larger than that alone goes alone)."""
     out: list[list[dict[str, Any]]] = []
-    size = limit + 1
+    used = limit + 1
     for item in items:
-        n = len(json.dumps(item, separators=(",", ":")).encode()) + 1
-        if size + n > limit:
+        n = len(json.dumps(item).encode()) + 2
+        if used + n > limit:
             out.append([])
-            size = 0
+            used = 0
         out[-1].append(item)
-        size += n
+        used += n
     return out
 
 

@@ -14,10 +14,12 @@ from destsync.domain.plan import NewRow
 
 
 def rows_requests(new_rows: Sequence[NewRow], sid: int, grid_rows: int, fresh: Fresh,
-                  col: dict[str, int]) -> list[dict[str, Any]]:
-    """Anchor the Ref column and unanchored rows, insert and fill ``new_rows`` (each
-    anchored in the same request) after the last row with a Ref."""
+                  col: dict[str, int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Requests that anchor the Ref column and unanchored rows and insert ``new_rows``
+    (each anchored in the same request) after the last row with a Ref; and one
+    updateCells a new row that fills it, at its place (absolute: safe to send twice)."""
     reqs: list[dict[str, Any]] = []
+    fills: list[dict[str, Any]] = []
     if not fresh.ref_col_anchored:
         reqs.append(api.ref_column_anchor(sid, col["ref"] - 1))
     for ref in fresh.stale:
@@ -33,19 +35,18 @@ def rows_requests(new_rows: Sequence[NewRow], sid: int, grid_rows: int, fresh: F
                       "endIndex": at + n},
             "inheritFromBefore": at > 1}})
         width = max(col.values())
-        rows = []
         for i, new in enumerate(new_rows):
             values: list[str | None] = [None] * width
             for key, value in new.values.items():
                 if key in col:
                     values[col[key] - 1] = value
-            rows.append(api.text_cells(values))
             reqs.append(api.meta(api.ANCHOR_KEY, new.ref, api.rows_location(sid, at + i,
                                                                             at + i + 1)))
-        reqs.append({"updateCells": {"start": {"sheetId": sid, "rowIndex": at,
-                                               "columnIndex": 0},
-                                     "rows": rows, "fields": "userEnteredValue"}})
-    return reqs
+            fills.append({"updateCells": {"start": {"sheetId": sid, "rowIndex": at + i,
+                                                    "columnIndex": 0},
+                                          "rows": [api.text_cells(values)],
+                                          "fields": "userEnteredValue"}})
+    return reqs, fills
 
 
 def into_snapshot(snap: TrackerSnapshot, tab: str, row: list[str]) -> None:
