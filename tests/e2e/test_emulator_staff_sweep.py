@@ -71,9 +71,9 @@ def sweep(remote: RemoteSchool, last_pair: bool) -> tuple[int, list[str]]:
                     and row[sc.PROVIDER] != start[ref][sc.PROVIDER])[0]
     failures: list[str] = []
     cases = locked = 0
-    # The pair (last re-read, value write) is the one round trip no check can cover:
-    # Sheets has no conditional write. Found by method, as other calls (the lease, the
-    # ledger) come before and after it.
+    # The pair (last re-read, value write) is the round trip no re-read can cover
+    # (Sheets has no conditional write): the write lock holds it. Found by method, as
+    # other calls (the lease, the ledger) come before and after it.
     reread = "sheets.spreadsheets.values.batchGetByDataFilter"
     window = max(i for i, m in enumerate(order, start=1) if m == reread)
     assert order[window] == "sheets.spreadsheets.values.batchUpdateByDataFilter"

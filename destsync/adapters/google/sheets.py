@@ -27,7 +27,9 @@ in the same atomic request, a ``pending_rows`` row in ``_destsync_meta`` naming 
 rows it added; the value write clears it. A run stopped between the two leaves that list:
 the next run reads it (in the read it makes anyway), plans those rows as new again, so
 the merge base, Review, Change log and Returns come out as an uninterrupted run's, and
-does not add them a second time. Values are always sent RAW.
+does not add them a second time. A write over 2 MB goes in parts, journaled so that a
+stop between them is finished by the next read (``sheets_journal``). Values are always
+sent RAW.
 """
 
 from __future__ import annotations
