@@ -108,7 +108,7 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
     warnings = _warnings(ports)
     if as_json:
         # One line: Cloud Logging makes it one entry whose fields can be queried.
-        print(json.dumps({**_summary(result, ports), "warnings": warnings}, sort_keys=True))
+        print(json.dumps({**result.summary(), "warnings": warnings}, sort_keys=True))
     elif dry_run:
         from destsync.domain.retention_plan import upcoming
 
@@ -120,27 +120,11 @@ def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> in
             for line in upcoming(rows, cfg.calendar, cfg.retention_grace_days, now.date()):
                 print(line)
     else:
-        _print_summary(result, cfg, _summary(result, ports))
+        _print_summary(result, cfg, result.summary())
     if not as_json:
         for w in warnings:
             print(f"  warning: {w}")
     return 0
-
-
-def _summary(result: RunResult, ports: list[AcademyPorts]) -> dict[str, Any]:
-    """The run's summary, counting the conflicts the tracker found only at write time (a
-    cell a person changed during the run): each is a Review row the plan did not hold."""
-    s = result.summary()
-    s["conflicts_at_write"] = 0
-    for p in ports:
-        n = getattr(p.tracker, "write_conflicts", 0)
-        if isinstance(n, int) and n:
-            s["conflicts_at_write"] += n
-            for counts in (s, s.get("academies", {}).get(p.academy.code)):
-                if isinstance(counts, dict):
-                    counts["conflicts"] = counts.get("conflicts", 0) + n
-                    counts["review_items"] = counts.get("review_items", 0) + n
-    return s
 
 
 def _warnings(ports: list[AcademyPorts]) -> list[str]:

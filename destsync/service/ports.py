@@ -36,8 +36,10 @@ class Tracker(Protocol):
 
     def read(self) -> TrackerSnapshot: ...
 
-    def apply(self, plan: Plan, run_id: str) -> None:
-        """Write everything in ``plan`` except messages, all or nothing."""
+    def apply(self, plan: Plan, run_id: str) -> int | None:
+        """Write everything in ``plan`` except messages, all or nothing. Returns how many
+        planned cells it found edited by a person at write time and left alone (each a
+        Review Conflict row beyond the plan's), or None for a backend that finds none."""
         ...
 
     def record_ledger(self, entries: Iterable[LedgerEntry], last: bool = True) -> None:

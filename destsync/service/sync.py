@@ -39,6 +39,9 @@ class RunResult:
     skipped: dict[str, str] = field(default_factory=dict)  # academy -> the lease's holder
     academy_calls: dict[str, dict[str, int]] = field(default_factory=dict)  # code -> calls
     read_back: Counter[str] = field(default_factory=Counter)  # late bounces, replies read
+    # Cells the tracker found edited by a person at write time (code -> count): each is a
+    # Review Conflict row the plan did not hold, so the plan's own counts miss them.
+    write_conflicts: dict[str, int] = field(default_factory=dict)
 
     def add_sends(self, code: str, report: SendReport) -> None:
         self.sends[code] = report
@@ -73,6 +76,12 @@ class RunResult:
             for code, p in self.plans.items()
         }
         total["skipped"] = dict(sorted(self.skipped.items()))
+        total["conflicts_at_write"] = sum(self.write_conflicts.values())
+        for code, n in self.write_conflicts.items():
+            for counts in (total, total["academies"].get(code)):
+                if counts is not None:
+                    counts["conflicts"] += n
+                    counts["review_items"] += n
         return total
 
 
@@ -219,7 +228,9 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
         try:
             if not dry_run and not plan.is_empty():
                 step(f"{code}: writing")
-                p.tracker.apply(plan, result.run_id)
+                late = p.tracker.apply(plan, result.run_id)
+                if late:
+                    result.write_conflicts[code] = late
                 written.append(code)
             if not dry_run and p.mailer is not None and (plan.messages or st.camp.stale):
                 step(f"{code}: sending {len(plan.messages)} emails")

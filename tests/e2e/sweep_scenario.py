@@ -82,14 +82,18 @@ def restore(remote: RemoteSchool, saved: tuple[Any, Any]) -> None:
 
 
 def contents(remote: RemoteSchool) -> dict[str, list[list[str]]]:
+    """Every tab but the journal of a write in parts (sheets_journal), which is working
+    space: its tab and its row in _destsync_meta."""
     ss = remote.sheets.spreadsheets[SHEET_ID]
     out = {}
     for sh in ss.sheets:
+        if sh.title == "_destsync_journal":
+            continue
         rows = [[STAMP.sub("<t>", canonical(v)) for v in r]
                 for r in remote.sheets.values(SHEET_ID, sh.title)]
         while rows and not any(rows[-1]):
             rows.pop()
-        out[sh.title] = [_trim(r) for r in rows]
+        out[sh.title] = [_trim(r) for r in rows if _trim(r) != ["journal"]]
     return out
 
 

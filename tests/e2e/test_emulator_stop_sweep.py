@@ -10,10 +10,14 @@ from typing import Any
 
 import pytest
 
+from destsync.adapters.google import sheets_api
 from destsync.adapters.google.retry import RetryPolicy
+from destsync.adapters.google.sheets_lock import DESCRIPTION
+from destsync.domain.model import COLUMNS
 from destsync.entrypoints import bootstrap
 from tests.e2e import sweep_scenario as sc
 from tests.e2e.emulated import (  # noqa: F401 (fixtures)
+    SHEET_ID,
     RemoteSchool,
     emulator_fixture,
     remote_fixture,
@@ -36,7 +40,14 @@ def stopped_run(remote: RemoteSchool, k: int, mode: str) -> tuple[int, str]:
     return code, err
 
 
-def test_a_stop_at_any_call_then_a_rerun_converges(remote: RemoteSchool) -> None:
+@pytest.mark.parametrize("max_body", [0, 4_000], ids=["one-request", "in-parts"])
+def test_a_stop_at_any_call_then_a_rerun_converges(
+    remote: RemoteSchool, monkeypatch: pytest.MonkeyPatch, max_body: int,
+) -> None:
+    """With ``max_body`` 4 kB the new rows' cells and the value write go in several
+    requests each (sheets_journal), so stops fall between parts too."""
+    if max_body:
+        monkeypatch.setattr(sheets_api, "MAX_BODY", max_body)
     sc.prepare(remote)
     saved = sc.save(remote)
     before = sum(remote.emu.calls().values())
@@ -45,6 +56,8 @@ def test_a_stop_at_any_call_then_a_rerun_converges(remote: RemoteSchool) -> None
     assert whole["rows_added"] == 5 and whole["returns_frozen"] == 1
     calls = sum(remote.emu.calls().values()) - before
     expected = sc.contents(remote)
+    sc.restore(remote, saved)
+    start = sc.contents(remote)
     failures: list[str] = []
     cases = 0
     for k in range(1, calls + 1):
@@ -52,16 +65,48 @@ def test_a_stop_at_any_call_then_a_rerun_converges(remote: RemoteSchool) -> None
             cases += 1
             sc.restore(remote, saved)
             code, err = stopped_run(remote, k, mode)
-            hint = next((ln for ln in err.splitlines() if ln.startswith("hint:")), "")
-            if code != 0 and sc.pending_rows(remote) and "new rows were added" not in hint:
-                failures.append(f"k={k} {mode}: rows left unfilled, but the hint says {hint!r}")
+            failures += [f"k={k} {mode}: {f}" for f in _claims(remote, code, err, start,
+                                                                 expected)]
             remote.sync(sc.SECOND)  # an ordinary rerun
             got = sc.contents(remote)
             bad = _diff(expected, got)
+            if _locks(remote):
+                bad += "; the write lock is still on the sheet"
             if bad:
                 failures.append(f"k={k} {mode} (exit {code}, {err.strip()[:160]!r}): {bad}")
     print(f"\n{cases} cases over {calls} calls; {len(failures)} failed")
     assert not failures, "\n".join(failures)
+
+
+def _claims(remote: RemoteSchool, code: int, err: str, start: dict[str, Any],
+            expected: dict[str, Any]) -> list[str]:
+    """What a stopped run's error says was or was not written must be true."""
+    if code == 0:
+        return []
+    hint = next((ln for ln in err.splitlines() if ln.startswith("hint:")), "")
+    now = sc.contents(remote)
+    out = []
+    if sc.pending_rows(remote) and "new rows were added" not in hint:
+        out.append(f"rows left unfilled, but the hint says {hint!r}")
+    if "nothing was written" in err and _diff(start, now):
+        out.append(f"it says nothing was written, but {_diff(start, now)}")
+    want = {**expected, "_destsync_ledger": []}
+    if "the values are written" in hint and _diff(want, _unlocked(now)):
+        out.append(f"it says the values are written, but {_diff(want, _unlocked(now))}")
+    return out
+
+
+def _unlocked(contents: dict[str, Any]) -> dict[str, Any]:
+    """``contents`` as the next read leaves them (the stopped run's lock record cleared),
+    without the send ledger: the run stopped before its sends, which come after."""
+    meta = [["write_lock"] if r and r[0] == "write_lock" else r
+            for r in contents.get("_destsync_meta", [])]
+    return {**contents, "_destsync_meta": meta, "_destsync_ledger": []}
+
+
+def _locks(remote: RemoteSchool) -> list[Any]:
+    ss = remote.sheets.spreadsheets[SHEET_ID]
+    return [p for sh in ss.sheets for p in sh.protected if p.get("description") == DESCRIPTION]
 
 
 def _diff(expected: dict[str, Any], got: dict[str, Any]) -> str:
@@ -74,3 +119,31 @@ def _diff(expected: dict[str, Any], got: dict[str, Any]) -> str:
             out.append(f"{tab}: {len(a)} rows expected, {len(b)} got; "
                        f"missing {missing}, extra {extra}")
     return "; ".join(out)
+
+
+def test_a_staff_edit_to_a_row_a_stopped_run_added_is_kept_and_based_on_destsync(
+    remote: RemoteSchool,
+) -> None:
+    """Rows added by a run stopped before its value write are re-planned as new by the
+    next run; a cell a person changed on such a row in between stays theirs: the merge
+    base records destsync's value, so the next run sees the edit as the person's."""
+    sc.prepare(remote)
+    remote.emu.fault(503, 1000, ["sheets.spreadsheets.values.batchUpdateByDataFilter"])
+    code, _, err = remote.cli("sync", "--config", str(remote.config), "--now", sc.SECOND)
+    remote.emu.clear_faults()
+    assert code != 0 and "new rows were added" in err
+    ref = sorted(sc.pending_rows(remote).split(","))[0]
+    values = remote.sheets.values(SHEET_ID, "Tracker")
+    header, r = values[0], next(i for i, v in enumerate(values) if v and v[0] == ref)
+    c = next(c for c, v in enumerate(values[r]) if v not in ("", None) and c > 0)
+    ours = str(values[r][c])
+    remote.sheets.edit_cell(SHEET_ID, "Tracker", sc._a1(r, c), "Typed by staff")
+    remote.sync(sc.SECOND)  # completes the stopped run
+    assert not sc.pending_rows(remote)
+    assert remote.tracker()[ref][header[c]] == "Typed by staff"
+    base = {(row["Ref"], row["Column"]): row["Value"] for row in remote.tab("_destsync_base")}
+    key = next(col.key for col in COLUMNS if col.header == header[c])
+    assert base[(ref, key)] == ours  # destsync's value: the edit stays the person's
+    again = remote.sync(sc.SECOND)
+    assert remote.tracker()[ref][header[c]] == "Typed by staff"
+    assert again["cells_updated"] == 0

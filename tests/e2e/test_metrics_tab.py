@@ -197,11 +197,12 @@ def test_the_google_metrics_tab_is_the_workbooks_and_costs_no_extra_call(
         "values.batchGet": 1, "batchUpdate": 2, "developerMetadata.search": 1}  # + lease
 
     # A figure a person changed is rebuilt, by the tracker's ordinary write and no more:
-    # get, the re-read, the one value write (the lease's calls besides).
+    # get, the re-read before and under the write lock, the lock and its removal, the one
+    # value write (the lease's two batchUpdates and its search besides).
     remote.sheets.book(SHEET_ID).sheet_by_title("Metrics").set(1, 6, 9999)
     assert remote.sync("2026-12-02")["api_calls"]["sheets"] == {
-        "values.batchGet": 1, "get": 1, "values.batchGetByDataFilter": 1,
-        "values.batchUpdateByDataFilter": 1, "batchUpdate": 2, "developerMetadata.search": 1}
+        "values.batchGet": 1, "get": 1, "values.batchGetByDataFilter": 2,
+        "values.batchUpdateByDataFilter": 1, "batchUpdate": 4, "developerMetadata.search": 1}
     assert [[canonical(v) for v in r] for r in remote.sheets.values(SHEET_ID, "Metrics")
             if any(r)] == local
 

@@ -197,6 +197,7 @@ class State:
         self.errors: Counter[str] = Counter()
         self.scheduled: list[tuple[str, Callable[[], Any]]] = []
         self.at_call: list[tuple[int, Callable[[], Any]]] = []  # (call number, action)
+        self.max_body_bytes = 10485760  # a larger API request body is a 400, as Google's
 
     def reset(self) -> None:
         with self.lock:

@@ -24,6 +24,7 @@ CONTROL_PREFIX = "/_emulator/"
 
 
 class _Handler(BaseHTTPRequestHandler):
+    body_bytes = 0
     server: _Server
     # HTTP/1.1 keep-alive lets httplib2/requests reuse sockets, as with Google.
     protocol_version = "HTTP/1.1"
@@ -50,6 +51,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        self.body_bytes = len(raw)
         if not raw.strip():
             return None
         try:
@@ -86,6 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.calls[method_id] += 1
                 state.call_order.append(method_id)
+                limit = state.max_body_bytes
                 drop = state.faults.take_drop(method_id)
                 latency = state.faults.latency_ms
             if drop:
@@ -96,6 +99,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if latency:
                 time.sleep(latency / 1000)
+            if self.body_bytes > limit:
+                # Google documents no hard limit, only a 2 MB recommendation (Sheets API
+                # "Usage limits"); users report this 400 above 10 MB (10485760 bytes).
+                raise ApiError(400, f"Request payload size exceeds the limit: {limit} bytes.")
             query = self.server.discovery.check_query(
                 routed.method, parse_qs(split.query, keep_blank_values=True)
             )

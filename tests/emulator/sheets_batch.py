@@ -303,6 +303,9 @@ def _add_protected(ss: Spreadsheet, req: dict[str, Any]) -> dict[str, Any]:
     pr = dict(req.get("protectedRange", {}))
     rng = pr.get("range", {})
     sheet = ss.sheet_by_id(rng.get("sheetId", 0))
+    if pr.get("protectedRangeId") in {p["protectedRangeId"] for s in ss.sheets
+                                      for p in s.protected}:  # an error, says discovery
+        raise invalid(f"Protected range ID {pr['protectedRangeId']} already exists.")
     pr.setdefault("protectedRangeId", ss.next_protected_id)
     ss.next_protected_id = max(ss.next_protected_id, pr["protectedRangeId"]) + 1
     pr.setdefault("warningOnly", False)
@@ -352,11 +355,13 @@ def _sort_range(ss: Spreadsheet, req: dict[str, Any]) -> None:
 
 
 def _update_cells(ss: Spreadsheet, req: dict[str, Any]) -> None:
+    cleared: tuple[int, int] | None = None  # a range's end: what rows leave out is cleared
     if "start" in req:
         sheet = ss.sheet_by_id(req["start"].get("sheetId", 0))
         r0, c0 = req["start"].get("rowIndex", 0), req["start"].get("columnIndex", 0)
     else:
-        sheet, r0, _, c0, _ = bound_grid(ss, req.get("range", {}))
+        sheet, r0, r1, c0, c1 = bound_grid(ss, req.get("range", {}))
+        cleared = (r1, c1)
     fields = req.get("fields", "")
     if not fields:
         raise invalid(
@@ -365,11 +370,19 @@ def _update_cells(ss: Spreadsheet, req: dict[str, Any]) -> None:
         )
     if "userEnteredValue" not in fields and fields != "*":
         return  # formatting-only updates change nothing the emulator models
-    for i, row in enumerate(req.get("rows", [])):
+    rows = req.get("rows", [])
+    for i, row in enumerate(rows):
         for j, cell in enumerate(row.get("values", [])):
             if r0 + i >= sheet.row_count or c0 + j >= sheet.col_count:
                 raise invalid("Invalid requests[0].updateCells: Range exceeds grid limits.")
             sheet.set(r0 + i, c0 + j, from_extended(cell.get("userEnteredValue", {})))
+    if cleared is not None:
+        # UpdateCellsRequest.range (discovery): "If the data in rows does not cover the
+        # entire requested range, the fields matching those set in fields will be cleared."
+        for r in range(r0, min(cleared[0], len(sheet.rows))):
+            given = rows[r - r0].get("values", []) if r - r0 < len(rows) else []
+            for c in range(c0 + len(given), min(cleared[1], len(sheet.rows[r]))):
+                sheet.rows[r][c] = None
 
 
 def _accept(ss: Spreadsheet, req: dict[str, Any]) -> None:

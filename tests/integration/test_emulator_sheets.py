@@ -324,3 +324,36 @@ def test_a1_parsing_and_echoed_ranges(sheets: Any) -> None:
         .execute()
     )
     assert out["updatedRange"] == "'My tab'!B2:C3" and out["updatedCells"] == 3
+
+
+def test_a_full_protection_keeps_staff_out_but_not_the_owner_or_the_api(
+    emu: Emulator, sheets: Any
+) -> None:
+    from tests.emulator.sheets_staff import OWNER, Protected
+
+    sid = make_tracker(sheets)
+    lock = {"addProtectedRange": {"protectedRange": {
+        "protectedRangeId": 77, "range": {"sheetId": 0}, "warningOnly": False,
+        "editors": {"users": []}}}}
+    sheets.spreadsheets().batchUpdate(spreadsheetId=sid, body={"requests": [lock]}).execute()
+    with pytest.raises(HttpError) as again:  # an id that exists: Google's 400
+        sheets.spreadsheets().batchUpdate(spreadsheetId=sid, body={"requests": [lock]}).execute()
+    assert again.value.resp.status == 400
+    store = emu.state.sheets
+    for action in (lambda: store.edit_cell(sid, "Tracker", "C2", "typed"),
+                   lambda: store.sort_rows(sid, "Tracker", by_col=3),
+                   lambda: store.insert_row(sid, "Tracker", 2),
+                   lambda: store.insert_column(sid, "Tracker", 1)):
+        with pytest.raises(Protected):
+            action()
+    assert store.values(sid, "Tracker")[1:] == [[str(v) for v in r] for r in ROWS]
+    store.edit_cell(sid, "Tracker", "C2", "typed by the owner", user=OWNER)
+    sheets.spreadsheets().values().update(
+        spreadsheetId=sid, range="Tracker!C3", valueInputOption="RAW",
+        body={"values": [["written by the API"]]}).execute()
+    assert [r[2] for r in store.values(sid, "Tracker")[1:3]] == ["typed by the owner",
+                                                                "written by the API"]
+    sheets.spreadsheets().batchUpdate(spreadsheetId=sid, body={"requests": [
+        {"deleteProtectedRange": {"protectedRangeId": 77}}]}).execute()
+    store.edit_cell(sid, "Tracker", "C4", "typed")  # unlocked: staff edit lands
+    assert store.values(sid, "Tracker")[3][2] == "typed"

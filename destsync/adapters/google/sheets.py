@@ -3,21 +3,22 @@ batched request, written in a constant number of requests whatever the row count
 
 A sync costs one ``values.batchGet`` when nothing changes. When there is something to
 write: ``get`` (tab ids and sizes), ``values.batchGetByDataFilter`` (the fresh header, the
-Ref column and every row about to change, found by its anchor), ``batchUpdate`` only when
-rows are added or anchored (then the re-read again), and one
-``values.batchUpdateByDataFilter`` for every value.
+Ref column and every row about to change, found by its anchor), one ``batchUpdate`` (the
+lock, new rows, anchors), the re-read again, one ``values.batchUpdateByDataFilter`` for
+every value and one ``batchUpdate`` that removes the lock.
 
 **Anchors.** Each row carries developer metadata ``destsync.ref = <Ref>``. Values are
 written through data filters on that anchor, so a write lands on the student's row even
 when staff sorted the sheet or inserted rows after destsync read it; columns are found by
 header in the fresh read, so an inserted column moves the write with it.
 
-**No lost edits.** Sheets has no conditional write, so every cell about to change is
-re-read just before the write (same request as the header). A cell that no longer holds
-what destsync planned against was edited by a person during the run: it is not written,
-its merge base is not moved, and a Conflict row on the Review tab shows both values.
-After a ``batchUpdate`` that added rows the re-read is made again, so the window left is
-one round trip, between the last re-read and the write.
+**No lost edits.** Sheets has no conditional write. So the structural ``batchUpdate``
+also takes a write lock (``sheets_lock``: the tabs destsync writes are protected until
+the value write is done), and every cell about to change is re-read after it. A cell that
+no longer holds what destsync planned against was edited by a person during the run: it
+is not written, its merge base is not moved, and a Conflict row on the Review tab shows
+both values. Under the lock nothing changes between that re-read and the write, except
+by the spreadsheet's owner, whom Google never locks out.
 
 **Consistency when a run stops.** New rows go first (complete, anchored, in one atomic
 ``batchUpdate``); then the cell values together with the merge base, the review, the log
@@ -26,45 +27,43 @@ in the same atomic request, a ``pending_rows`` row in ``_destsync_meta`` naming 
 rows it added; the value write clears it. A run stopped between the two leaves that list:
 the next run reads it (in the read it makes anyway), plans those rows as new again, so
 the merge base, Review, Change log and Returns come out as an uninterrupted run's, and
-does not add them a second time. Values are always sent RAW.
+does not add them a second time. A write over 2 MB goes in parts, journaled so that a
+stop between them is finished by the next read (``sheets_journal``). Values are always
+sent RAW.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from destsync.adapters.google import sheets_api as api
+from destsync.adapters.google import sheets_journal as jr
+from destsync.adapters.google import sheets_lock as lock
 from destsync.adapters.google import sheets_metrics as mtabs
 from destsync.adapters.google.retry import AmbiguousWrite, RetryPolicy
+from destsync.adapters.google.sheets_base import META, SheetsWriter
+from destsync.adapters.google.sheets_base import Grid as _Grid
 from destsync.adapters.google.sheets_erase import SheetsErase
+from destsync.adapters.google.sheets_rows import into_snapshot, rows_requests
 from destsync.adapters.google.sheets_verify import Fresh, Late, Seen, review_updates, without
 from destsync.domain import layout
 from destsync.domain.layout import cell
-from destsync.domain.model import COLUMN_BY_KEY, LedgerEntry, ResponseRecord, TrackerSnapshot
+from destsync.domain.model import COLUMN_BY_KEY, LedgerEntry, TrackerSnapshot
 from destsync.domain.plan import CellChange, Plan
 from destsync.errors import DestsyncError, TrackerError
 
 STATE_WIDTH = {tab: len(cols) for tab, cols in layout.STATE_TABS.items()}
-GROWTH_STEP = 500
 AMBIGUOUS_TRIES = 5
 PENDING_KEY = "pending_rows"  # _destsync_meta: Refs added by a batchUpdate, not yet filled
-META = "_destsync_meta"
 HALF_WRITTEN = ("new rows were added to the Tracker, and their merge base, Review and "
                 "Change log entries may not be written yet; run the sync again: it "
                 "completes them and adds no row twice")
 
 
-@dataclass
-class _Grid:
-    sheet_ids: dict[str, int]
-    rows: dict[str, int]
-    marks: list[dict[str, Any]]
-
-
-class GoogleSheetsTracker(SheetsErase):
+class GoogleSheetsTracker(SheetsWriter, SheetsErase):
     def __init__(
         self, sheets: api.SheetsApi, headers: Mapping[str, str], policy: RetryPolicy | None = None,
         roster_tab: str = "",
@@ -77,7 +76,6 @@ class GoogleSheetsTracker(SheetsErase):
         self.headers = dict(headers)
         self._seen: Seen | None = None
         self._grid: _Grid | None = None
-        self.write_conflicts = 0  # cells found edited at write time (Review Conflict rows)
         self._late, self._metrics_rows = 0, 0  # Metrics rows when read: blanked if fewer
 
     # -- reading ------------------------------------------------------------------------
@@ -109,7 +107,7 @@ class GoogleSheetsTracker(SheetsErase):
                 if not row[0]:
                     continue
                 positions[tuple(row[:key_len])] = r
-                _into_snapshot(snap, tab, row)
+                into_snapshot(snap, tab, row)
             seen.state_rows[tab] = positions
             seen.state_end[tab] = max(len(block), 1)
         seen.known_submitted = [r.submitted for r in snap.responses.values()]
@@ -119,6 +117,12 @@ class GoogleSheetsTracker(SheetsErase):
         for ref in seen.pending:
             del snap.rows[ref]  # planned as new again; apply() fills, never re-adds them
         self._seen = seen
+        cells = snap.meta.pop(jr.JOURNAL_KEY, "")
+        if cells.isdigit() and int(cells):  # a stopped run's write: finish it, then read
+            jr.replay(self.api, int(cells))
+            return self.read()
+        if snap.meta.pop(lock.LOCK_KEY, ""):
+            self._unlock(self._load_grid(), [])  # a stopped run's lock: staff get the tabs back
         return snap
 
     def read_tabs(self, titles: Sequence[str]) -> dict[str, list[dict[str, str]]]:
@@ -133,7 +137,7 @@ class GoogleSheetsTracker(SheetsErase):
         return layout.read_from(seen.known_submitted, seen.parked)
 
     # -- writing ------------------------------------------------------------------------
-    def apply(self, plan: Plan, run_id: str) -> None:
+    def apply(self, plan: Plan, run_id: str) -> int:
         seen = self._require_read()
         grid = self._load_grid()
         if plan.metrics is not None:
@@ -141,61 +145,84 @@ class GoogleSheetsTracker(SheetsErase):
         fresh = Fresh.fetch(self.api, self.headers["ref"], plan, seen)
         col = self._columns(fresh)
         adding = replace(plan, new_rows=[n for n in plan.new_rows if n.ref not in seen.pending])
-        structural = self._structural(adding, grid, fresh, col)
+        tab_ids = lock.lock_ids(run_id, grid.sheet_ids)
+        ids = list(tab_ids.values())
+        growth: dict[str, int] = {}
+        self._meta_row(lock.LOCK_KEY, growth)
+        self._meta_row(jr.JOURNAL_KEY, growth)  # placed now: its row must not move
+        # One batchUpdate: the lock (see sheets_lock) and its record, grid growth, the new
+        # rows, and the list of them the next run needs if this one stops before the value
+        # write (which clears it). From here on only destsync edits these tabs.
+        structural = [*lock.unlock_requests(grid.locks), *lock.lock_requests(grid.sheet_ids,
+                                                                             tab_ids),
+                      self._meta_cells(grid, lock.LOCK_KEY, ",".join(map(str, ids)))]
+        anchors, fills = rows_requests(adding.new_rows, grid.sheet_ids[layout.TRACKER],
+                                       grid.rows[layout.TRACKER], fresh, col)
+        structural += anchors
+        grid.rows[layout.TRACKER] += len(adding.new_rows)
         added = sorted(seen.pending | {n.ref for n in adding.new_rows})
         places = copy.deepcopy((seen.state_rows, seen.state_end))
-        data, growth = self._payload(plan, bool(added), fresh, col, run_id)
-        if structural:
-            # One batchUpdate: grid growth, the new rows, and the list of them the next
-            # run needs if this one stops before the value write (which clears it).
-            if added:
-                at = seen.state_rows[META][(PENDING_KEY,)] - 1
-                structural.append({"updateCells": {
-                    "start": {"sheetId": grid.sheet_ids[META], "rowIndex": at,
-                              "columnIndex": 0},
-                    "rows": [api.text_cells([PENDING_KEY, ",".join(added)])],
-                    "fields": "userEnteredValue"}})
-            try:
-                self._batch_update_once(self._growth(grid, growth) + structural, grid, run_id)
-            except DestsyncError as exc:
-                exc.hint = "if Google applied it, " + HALF_WRITTEN
-                raise
-            # Staff may have edited, sorted or inserted columns during that round trip:
-            # read again, so the check is the one made just before the value write.
-            try:
-                fresh, before = Fresh.fetch(self.api, self.headers["ref"], plan, seen), col
-            except DestsyncError as exc:
-                exc.hint = HALF_WRITTEN if added else exc.hint
-                raise
+        growth.update(self._payload(plan, bool(added), fresh, col, run_id)[1])
+        if added:
+            structural.append(self._meta_cells(grid, PENDING_KEY, ",".join(added)))
+        half = HALF_WRITTEN if added else "run the sync again"
+        limit = self.api.max_body - jr.MARGIN
+        head = self._growth(grid, growth) + structural
+        later = api.parts(fills, limit)
+        if later and api.size(head + later[0]) <= limit:
+            head += later.pop(0)  # the usual case: all in one request
+        try:
+            rest = [("batch", part) for part in later]
+            self._batch_update_once(self._journal(grid, "batch", head, rest), grid, run_id)
+            for kind, body in rest:  # new rows' cells that did not fit (see sheets_journal)
+                jr.send(self.api, kind, body)
+        except DestsyncError as exc:
+            exc.hint = "if Google applied it, " + half
+            raise
+        grid.locks = ids
+        journaled = False
+        try:
+            # Staff may have edited, sorted or inserted columns before the lock: read
+            # again, under the lock, so the check still holds when the value write lands.
+            fresh, before = Fresh.fetch(self.api, self.headers["ref"], plan, seen), col
             moved = sorted({*fresh.stale, *fresh.unanchored})
             if moved:  # an anchor just made sits on another student's row: never write blind
-                raise TrackerError(
-                    f"rows of {self.api.label} moved while destsync was writing (Ref "
-                    f"{moved[0]})", HALF_WRITTEN if added else "run the sync again")
+                raise TrackerError(f"rows of {self.api.label} moved while destsync was "
+                                   f"writing (Ref {moved[0]})", half)
             col = self._columns(fresh)
             seen.state_rows, seen.state_end = places  # the same places, planned again
             data, growth = self._payload(plan, bool(added), fresh, col, run_id)
             if col != before:  # the new rows' cells went in by the old columns: redo them
                 data += [api.row_write(n.ref, n.values, col, "") for n in adding.new_rows]
-        try:
             self._grow(self._growth(grid, growth))  # only if the re-plan outgrew the grid
-            self.api.update_by_filter(data)
+            first, *later = api.parts(data, limit) or [[]]
+            rest = [("values", part) for part in later]
+            self.api.update_by_filter(self._journal(grid, "values", first, rest))
+            journaled = bool(rest)  # from here a stop is finished by the next run's replay
+            for kind, body in rest:
+                jr.send(self.api, kind, body)
         except DestsyncError as exc:
             if added:
                 exc.hint = HALF_WRITTEN
+            if journaled:
+                exc.hint += "; the next run first finishes this write, then removes its lock"
+                raise
+            try:
+                self._unlock(grid, ids)
+            except DestsyncError:
+                exc.hint += "; the next run also removes the 'destsync is writing' protection"
             raise
         seen.pending = set()
         self._metrics_rows = max(len(plan.metrics or []), self._metrics_rows)
-        self.write_conflicts += self._late
+        self._unlock(grid, ids)
         seen.known_submitted += [r.submitted for r in plan.responses]
+        return self._late  # cells found edited at write time (Review Conflict rows)
 
     def _payload(self, plan: Plan, pending: bool, fresh: Fresh, col: dict[str, int],
                  run_id: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
         """The value write for ``plan`` against ``fresh``, and the rows each tab needs."""
         data: list[dict[str, Any]] = []
         growth: dict[str, int] = {}
-        if pending:  # the value write clears the list the batchUpdate writes
-            data += self._state_data({META: {(PENDING_KEY,): [PENDING_KEY, ""]}}, growth)
         changes, late = self._verify(plan.changes, fresh, col)
         self._late = len(late.review)
         data += [api.row_write(ref, dict(cells), {c: c for c, _ in cells}, None)
@@ -212,6 +239,8 @@ class GoogleSheetsTracker(SheetsErase):
                 growth[tab] = start + len(rows) - 1
         state = layout.state_updates(written)
         state[META] = {**state.get(META, {}), **self._meta_rows(plan)}
+        if pending:  # the value write clears the list the batchUpdate writes, last
+            state[META][(PENDING_KEY,)] = [PENDING_KEY, ""]
         data += self._state_data(state, growth)
         if plan.metrics is not None:  # the whole tab, rebuilt, in the same one write
             data.append(mtabs.tab_write(mtabs.METRICS_TAB, plan.metrics, self._metrics_rows))
@@ -235,16 +264,11 @@ class GoogleSheetsTracker(SheetsErase):
         self.api.update_by_filter(data)
 
     # -- helpers --------------------------------------------------------------------------
-    def _require_read(self) -> Seen:
-        if self._seen is None:
-            self.read()
-        assert self._seen is not None
-        return self._seen
-
     def _load_grid(self) -> _Grid:
         if self._grid is None:
             body = self.api.get(
-                "developerMetadata,sheets(properties(sheetId,title,gridProperties(rowCount)))"
+                "developerMetadata,sheets(properties(sheetId,title,gridProperties(rowCount)),"
+                "protectedRanges(protectedRangeId,description))"
             )
             ids, rows = {}, {}
             for s in body.get("sheets", []):
@@ -253,7 +277,7 @@ class GoogleSheetsTracker(SheetsErase):
                 rows[p.get("title", "")] = int(p.get("gridProperties", {}).get("rowCount", 0))
             marks = [m for m in body.get("developerMetadata", [])
                      if m.get("metadataKey") == api.MARK_KEY]
-            self._grid = _Grid(ids, rows, marks)
+            self._grid = _Grid(ids, rows, marks, lock.held(body))
         return self._grid
 
     def _verify(
@@ -276,42 +300,6 @@ class GoogleSheetsTracker(SheetsErase):
                 continue
             keep.append((ch.ref, c, ch.new))
         return keep, late
-
-    def _structural(
-        self, plan: Plan, grid: _Grid, fresh: Fresh, col: dict[str, int]
-    ) -> list[dict[str, Any]]:
-        """batchUpdate requests: anchor the Ref column and unanchored rows, add new rows."""
-        sid = grid.sheet_ids[layout.TRACKER]
-        reqs: list[dict[str, Any]] = []
-        if not fresh.ref_col_anchored:
-            reqs.append(api.ref_column_anchor(sid, col["ref"] - 1))
-        for ref in fresh.stale:
-            reqs.append({"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
-                "metadataKey": api.ANCHOR_KEY, "metadataValue": ref}}}})
-        for ref, r in sorted(fresh.unanchored.items()):
-            reqs.append(api.meta(api.ANCHOR_KEY, ref, api.rows_location(sid, r - 1, r)))
-        n = len(plan.new_rows)
-        if n:
-            at = max(1, min(fresh.last_row, grid.rows[layout.TRACKER]))  # 0-based insert index
-            reqs.append({"insertDimension": {
-                "range": {"sheetId": sid, "dimension": "ROWS", "startIndex": at,
-                          "endIndex": at + n},
-                "inheritFromBefore": at > 1}})
-            width = max(col.values())
-            rows = []
-            for i, new in enumerate(plan.new_rows):
-                values: list[str | None] = [None] * width
-                for key, value in new.values.items():
-                    if key in col:
-                        values[col[key] - 1] = value
-                rows.append(api.text_cells(values))
-                reqs.append(api.meta(api.ANCHOR_KEY, new.ref, api.rows_location(sid, at + i,
-                                                                                at + i + 1)))
-            reqs.append({"updateCells": {"start": {"sheetId": sid, "rowIndex": at,
-                                                   "columnIndex": 0},
-                                         "rows": rows, "fields": "userEnteredValue"}})
-            grid.rows[layout.TRACKER] += n
-        return reqs
 
     def _batch_update_once(self, reqs: list[dict[str, Any]], grid: _Grid, run_id: str) -> None:
         """batchUpdate adds rows, so a blind retry could add them twice. It carries a
@@ -372,36 +360,3 @@ class GoogleSheetsTracker(SheetsErase):
                 growth[tab] = seen.state_end[tab]
         return data
 
-    def _growth(self, grid: _Grid, growth: dict[str, int]) -> list[dict[str, Any]]:
-        """appendDimension requests for tabs a values write would run past (values writes
-        never extend the grid). Rows come in steps of 500 so that growth is rare."""
-        reqs = []
-        for tab, need in growth.items():
-            have = grid.rows.get(tab, 0)
-            if need > have:
-                reqs.append({"appendDimension": {"sheetId": grid.sheet_ids[tab],
-                                                 "dimension": "ROWS",
-                                                 "length": need - have + GROWTH_STEP}})
-                grid.rows[tab] = need + GROWTH_STEP
-        return reqs
-
-    def _grow(self, reqs: list[dict[str, Any]]) -> None:
-        """Extra empty rows are harmless, so growth alone may be retried blindly."""
-        if reqs:
-            try:
-                self.api.batch_update(reqs)
-            except AmbiguousWrite:
-                self.api.batch_update(reqs)
-
-
-def _into_snapshot(snap: TrackerSnapshot, tab: str, row: list[str]) -> None:
-    if tab == "_destsync_base":
-        snap.base[(row[0], row[1])] = row[2]
-    elif tab == "_destsync_responses":
-        snap.responses[row[0]] = ResponseRecord(row[0], row[1], row[2], row[3])
-    elif tab == "_destsync_frozen" and row[1].isdigit():
-        snap.frozen.add((row[0], int(row[1])))
-    elif tab == "_destsync_ledger":
-        snap.ledger[row[0]] = LedgerEntry(*row[:6])
-    elif tab == "_destsync_meta":
-        snap.meta[row[0]] = row[1]

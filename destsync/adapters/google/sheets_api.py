@@ -10,6 +10,7 @@ retry budget a RemoteError.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,9 @@ from destsync.adapters.google.credentials import explain_auth_failure
 from destsync.errors import CredentialError, RemoteError, TrackerError
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"
+# Google recommends "a 2 MB maximum payload" (Sheets API, Usage limits); a values write
+# larger than that goes in parts, in order, each under it.
+MAX_BODY = 2_000_000
 ANCHOR_KEY = "destsync.ref"  # ROW metadata: value is the row's Ref
 COLUMN_KEY = "destsync.col"  # COLUMN metadata: value "ref" marks the Ref column
 MARK_KEY = "destsync.write"  # SPREADSHEET metadata: the last structural write's id
@@ -148,12 +152,34 @@ def block(tab: str, start: int, rows: list[list[str]]) -> dict[str, Any]:
 
 
 
+def size(items: Sequence[dict[str, Any]]) -> int:
+    """Bytes of ``items`` as a JSON list, serialised as requests sends a body."""
+    return len(json.dumps(list(items)).encode())
+
+
+def parts(items: Sequence[dict[str, Any]], limit: int) -> list[list[dict[str, Any]]]:
+    """``items`` cut, in order, into runs whose JSON is at most ``limit`` bytes (an item
+    larger than that alone goes alone)."""
+    out: list[list[dict[str, Any]]] = []
+    used = limit + 1
+    for item in items:
+        n = len(json.dumps(item).encode()) + 2
+        if used + n > limit:
+            out.append([])
+            used = 0
+        out[-1].append(item)
+        used += n
+    return out
+
+
 class SheetsApi:
     """One spreadsheet's endpoints. ``client`` is a gspread Client built on
     transport.retrying_session, so retries and call counting happen below this layer."""
 
-    def __init__(self, client: Any, spreadsheet_id: str, label: str) -> None:
+    def __init__(self, client: Any, spreadsheet_id: str, label: str,
+                 max_body: int = 0) -> None:
         self.http = client.http_client
+        self.max_body = max_body or MAX_BODY
         self.id = spreadsheet_id
         self.label = label  # how errors name the spreadsheet: "spreadsheet <id> (OAK)"
 
@@ -224,12 +250,13 @@ class SheetsApi:
         return list(body.get("valueRanges", []))
 
     def update_by_filter(self, data: Sequence[dict[str, Any]]) -> None:
-        """Write values RAW (never USER_ENTERED: user text must not become a formula)."""
-        if data:
+        """Write values RAW (never USER_ENTERED: user text must not become a formula), in
+        as few requests under ``max_body`` as the order of ``data`` allows."""
+        for part in parts(data, self.max_body - 100):
             self._call(
                 "post",
                 f"{BASE}/{self.id}/values:batchUpdateByDataFilter",
-                json={"valueInputOption": "RAW", "data": list(data)},
+                json={"valueInputOption": "RAW", "data": part},
             )
 
     def batch_update(self, requests: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -5,6 +5,8 @@ fetches the header row, the Ref column and every row it is about to change (by i
 anchor), and drops any change whose cell no longer holds what the plan was made against.
 A dropped change keeps its merge base and becomes a Conflict row on the Review tab, so a
 person's edit made during the run is never overwritten and the form's value is not lost.
+The last re-read is made under the write lock (sheets_lock), so it still holds when the
+write lands.
 """
 
 from __future__ import annotations

@@ -1,0 +1,62 @@
+"""Rows of the tracker spreadsheet: hidden state rows read into the snapshot, and the
+structural part of a write (the requests that anchor rows and add new ones, for the one
+atomic ``batchUpdate`` that also takes the write lock)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from destsync.adapters.google import sheets_api as api
+from destsync.adapters.google.sheets_verify import Fresh
+from destsync.domain.model import LedgerEntry, ResponseRecord, TrackerSnapshot
+from destsync.domain.plan import NewRow
+
+
+def rows_requests(new_rows: Sequence[NewRow], sid: int, grid_rows: int, fresh: Fresh,
+                  col: dict[str, int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Requests that anchor the Ref column and unanchored rows and insert ``new_rows``
+    (each anchored in the same request) after the last row with a Ref; and one
+    updateCells a new row that fills it, at its place (absolute: safe to send twice)."""
+    reqs: list[dict[str, Any]] = []
+    fills: list[dict[str, Any]] = []
+    if not fresh.ref_col_anchored:
+        reqs.append(api.ref_column_anchor(sid, col["ref"] - 1))
+    for ref in fresh.stale:
+        reqs.append({"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
+            "metadataKey": api.ANCHOR_KEY, "metadataValue": ref}}}})
+    for ref, r in sorted(fresh.unanchored.items()):
+        reqs.append(api.meta(api.ANCHOR_KEY, ref, api.rows_location(sid, r - 1, r)))
+    n = len(new_rows)
+    if n:
+        at = max(1, min(fresh.last_row, grid_rows))  # 0-based insert index
+        reqs.append({"insertDimension": {
+            "range": {"sheetId": sid, "dimension": "ROWS", "startIndex": at,
+                      "endIndex": at + n},
+            "inheritFromBefore": at > 1}})
+        width = max(col.values())
+        for i, new in enumerate(new_rows):
+            values: list[str | None] = [None] * width
+            for key, value in new.values.items():
+                if key in col:
+                    values[col[key] - 1] = value
+            reqs.append(api.meta(api.ANCHOR_KEY, new.ref, api.rows_location(sid, at + i,
+                                                                            at + i + 1)))
+            fills.append({"updateCells": {"start": {"sheetId": sid, "rowIndex": at + i,
+                                                    "columnIndex": 0},
+                                          "rows": [api.text_cells(values)],
+                                          "fields": "userEnteredValue"}})
+    return reqs, fills
+
+
+def into_snapshot(snap: TrackerSnapshot, tab: str, row: list[str]) -> None:
+    if tab == "_destsync_base":
+        snap.base[(row[0], row[1])] = row[2]
+    elif tab == "_destsync_responses":
+        snap.responses[row[0]] = ResponseRecord(row[0], row[1], row[2], row[3])
+    elif tab == "_destsync_frozen" and row[1].isdigit():
+        snap.frozen.add((row[0], int(row[1])))
+    elif tab == "_destsync_ledger":
+        snap.ledger[row[0]] = LedgerEntry(*row[:6])
+    elif tab == "_destsync_meta":
+        snap.meta[row[0]] = row[1]
