@@ -127,3 +127,22 @@ def to_date(r: TableReader, key: str, raw: Any) -> date:
 
 
 _REQUIRED: Any = object()
+
+
+def config_path(t: TableReader, key: str, file: Path, must_exist: bool) -> Path:
+    """A path in the config, relative to the config file's folder, checked."""
+    p: Path = (file.parent / str(t.text(key))).resolve()
+    try:
+        if must_exist and not p.exists():
+            raise t.error(key, f"points to {p}, which does not exist", "fix the path")
+        if not must_exist and not p.parent.exists():
+            # The folder for an output workbook is created by destsync, but only one level:
+            # a path that is wrong by a whole tree is a typo, not a new folder.
+            if not p.parent.parent.exists():
+                raise t.error(key, f"points into {p.parent}, which does not exist", "fix the path")
+    except PermissionError:
+        # Path.exists() raises, rather than answers False, inside a folder this account
+        # may not open; that used to be an unexpected error (exit 1).
+        raise t.error(key, f"points to {p}, which this account may not open",
+                      "give the account that runs destsync access to that folder") from None
+    return p

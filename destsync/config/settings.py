@@ -13,6 +13,9 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from destsync.config.google import DEFAULT_QUOTA as DEFAULT_QUOTA  # re-exported
+from destsync.config.google import GoogleSettings as GoogleSettings  # re-exported
+from destsync.config.google import parse_google
 from destsync.config.local_authority import parse_local_authority
 from destsync.config.mail import (
     MailSettings,
@@ -22,7 +25,7 @@ from destsync.config.mail import (
     parse_mail,
 )
 from destsync.config.metrics import MetricsSettings, parse_metrics
-from destsync.config.reader import TableReader, to_date
+from destsync.config.reader import TableReader, config_path, to_date
 from destsync.domain.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar, Checkpoint
 from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS, Campaign
 from destsync.domain.model import COLUMN_BY_KEY, FORM_FIELDS, GROUPS
@@ -78,36 +81,6 @@ class Academy:
     roster_columns: dict[str, str]
     headers: dict[str, str]  # column key -> header name in this academy's tracker
     roster_tab: str = ""  # a tab of the tracker's spreadsheet holding the MIS export
-
-
-# Google's per-user quotas a minute. Sheets: 60 reads and 60 writes
-# (https://developers.google.com/workspace/sheets/api/limits). Forms: 390 reads, but 180
-# "expensive" reads (responses.list) and 150 writes
-# (https://developers.google.com/workspace/forms/api/limits). Gmail: 15,000 quota units,
-# a send or draft 10 to 100 units each (https://developers.google.com/gmail/api/reference/quota):
-# 120 writes at 100 and 600 reads at 5 stay within it together.
-DEFAULT_QUOTA: dict[str, int] = {
-    "sheets_read": 60, "sheets_write": 60, "forms_read": 180, "forms_write": 150,
-    "gmail_read": 600, "gmail_write": 120,
-}
-
-
-@dataclass(frozen=True)
-class GoogleSettings:
-    """How destsync reaches Google (the ``[google]`` table; every key optional)."""
-
-    # A service-account key file, for a local run only; unset means Application Default
-    # Credentials (the Cloud Run job's own service account: no key to leak).
-    credentials_file: Path | None = None
-    # The bounded time one API request may take, retries and waits included.
-    retry_seconds: int = 120
-    # How long a run waits after writing its lease for a racing run's write to land.
-    lease_settle_ms: int = 2000
-    # Requests a minute per user that the run paces itself to, by "api_read|write",
-    # shared by every academy of the run (``adapters/google/pacing.py``).
-    quota: tuple[tuple[str, int], ...] = tuple(DEFAULT_QUOTA.items())
-
-
 
 
 @dataclass(frozen=True)
@@ -221,7 +194,7 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
     _distinct_academies(root, academies)
     mail = parse_mail(root, file)
     campaigns = parse_campaigns(root)
-    google = _google(root.table("google"), file)
+    google = parse_google(root.table("google"), file)
     metrics = parse_metrics(root, file)
     la_columns = parse_local_authority(root)
     if root.has("columns"):
@@ -283,19 +256,6 @@ def _distinct_academies(root: TableReader, academies: tuple[Academy, ...]) -> No
         trackers[where] = i
 
 
-def _google(t: TableReader, file: Path) -> GoogleSettings:
-    key_file = None
-    if t.has("credentials_file"):
-        key_file = _path(t, "credentials_file", file, must_exist=True)
-    retry_seconds = t.integer("retry_seconds", 120, 5, 3600)
-    settle = t.integer("lease_settle_ms", 2000, 0, 30000)
-    quota = tuple((bucket, t.integer(f"{bucket}s_per_minute", default,
-                                     1, 100_000))
-                  for bucket, default in DEFAULT_QUOTA.items())
-    t.done()
-    return GoogleSettings(key_file, retry_seconds, settle, quota)
-
-
 def _checkpoints(root: TableReader) -> tuple[Checkpoint, ...]:
     out = []
     groups = {key for key, _ in GROUPS}
@@ -340,7 +300,8 @@ def _academy(t: TableReader, file: Path) -> Academy:
     responses = _backend(t.table("responses", required=True), file, RESPONSE_BACKENDS, "form_id")
     tracker = _backend(t.table("tracker", required=True), file, TRACKER_BACKENDS, "spreadsheet_id")
     roster_t = t.table("roster")
-    roster_path = _path(roster_t, "path", file, must_exist=True) if roster_t.has("path") else None
+    roster_path = (config_path(roster_t, "path", file, must_exist=True)
+                   if roster_t.has("path") else None)
     roster_tab = roster_t.opt_text("tab")
     if roster_tab and roster_path is not None:
         raise roster_t.error("tab", "is set as well as roster.path",
@@ -378,7 +339,7 @@ def _backend(t: TableReader, file: Path, kinds: tuple[str, ...], id_key: str) ->
         raise t.error("backend", f"is {kind!r}", f"use one of {', '.join(kinds)}")
     if kind in ("csv", "xlsx"):
         must_exist = kind == "csv"
-        path = _path(t, "path", file, must_exist=must_exist)
+        path = config_path(t, "path", file, must_exist=must_exist)
         if kind == "xlsx" and (path.suffix.lower() != ".xlsx" or path.is_dir()):
             # openpyxl refuses anything else, and the old message then said "restore it
             # from a backup", which is no use when the config names the wrong file.
@@ -394,21 +355,3 @@ def _backend(t: TableReader, file: Path, kinds: tuple[str, ...], id_key: str) ->
         backend = Backend(kind, remote_id=t.text(id_key))
     t.done()
     return backend
-
-
-def _path(t: TableReader, key: str, file: Path, must_exist: bool) -> Path:
-    p: Path = (file.parent / str(t.text(key))).resolve()
-    try:
-        if must_exist and not p.exists():
-            raise t.error(key, f"points to {p}, which does not exist", "fix the path")
-        if not must_exist and not p.parent.exists():
-            # The folder for an output workbook is created by destsync, but only one level:
-            # a path that is wrong by a whole tree is a typo, not a new folder.
-            if not p.parent.parent.exists():
-                raise t.error(key, f"points into {p.parent}, which does not exist", "fix the path")
-    except PermissionError:
-        # Path.exists() raises, rather than answers False, inside a folder this account
-        # may not open; that used to be an unexpected error (exit 1).
-        raise t.error(key, f"points to {p}, which this account may not open",
-                      "give the account that runs destsync access to that folder") from None
-    return p

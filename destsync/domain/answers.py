@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 
-from destsync.domain import levels, vocab
+from destsync.domain import levels, names, vocab
 from destsync.domain import normalize as n
 from destsync.domain.model import RawResponse
 
@@ -65,9 +65,9 @@ def parse_response(raw: RawResponse, today: date, tz: tzinfo | None = None) -> P
             p.problems.append((fieldname, parsed.problem))
         return parsed.value
 
-    name = take("name", n.normalize_name(a.get("name", "")))
+    name = take("name", names.normalize_name(a.get("name", "")))
     if isinstance(name, str):
-        p.forename, p.surname = n.split_name(name)
+        p.forename, p.surname = names.split_name(name)
     dob = take("dob", n.parse_dob(a.get("dob", ""), today))
     p.dob = dob.isoformat() if isinstance(dob, date) else ""
     year = take("leaving_year", n.parse_leaving_year(a.get("leaving_year", ""), today))

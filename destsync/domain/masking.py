@@ -6,7 +6,8 @@ phone number only masked: enough to tell records apart, no more.
 
 from __future__ import annotations
 
-from destsync.domain.normalize import clean_text, split_name
+from destsync.domain.names import split_name
+from destsync.domain.normalize import clean_text
 
 
 def mask_email(s: str) -> str:

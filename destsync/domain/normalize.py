@@ -25,7 +25,7 @@ T = TypeVar("T")
 # The parsers below are pure, and Parsed is frozen, so a repeated answer (a date of birth
 # many students share, a consent "Yes", the same email given twice) is parsed once per
 # process. Bounded, so a trust's run cannot grow it without limit.
-_cached = functools.lru_cache(maxsize=1 << 15)
+cached = functools.lru_cache(maxsize=1 << 15)
 # Covariant so a Parsed[str] is usable where a Parsed[object] is expected (it is frozen).
 T_co = TypeVar("T_co", covariant=True)
 
@@ -83,64 +83,6 @@ def preview(text: str, limit: int = 60) -> str:
 def is_formula_like(s: str) -> bool:
     """True if a spreadsheet could read this text as a formula (writers force text)."""
     return s.startswith(("=", "+", "-", "@", "\t", "\r"))
-
-
-# --- names ----------------------------------------------------------------------------
-
-_PARTICLES = frozenset(
-    "van von der den de del della di da du la le dos das bin binti ibn ap".split()
-)
-_NAME_MAX = 100
-
-
-def _capitalise_word(word: str, first: bool) -> str:
-    if not first and word in _PARTICLES:
-        return word
-    parts = re.split(r"([-'’])", word)
-    out: list[str] = []
-    for part in parts:
-        part = part[:1].upper() + part[1:]
-        # "mcdonald" -> "McDonald": Mc is almost always followed by a capital (Mac is not).
-        if len(part) > 2 and part.startswith("Mc"):
-            part = "Mc" + part[2].upper() + part[3:]
-        out.append(part)
-    return "".join(out)
-
-
-@_cached
-def normalize_name(text: str) -> Parsed[str]:
-    """Clean a name; fix ALL-CAPS or all-lower names; accept any script."""
-    name = clean_text(text, max_len=10_000)
-    if not name:
-        return ok(None)
-    if len(name) > _NAME_MAX:
-        return bad(f"Name '{preview(name)}' is longer than {_NAME_MAX} characters.")
-    if "@" in name:
-        return bad(f"Name '{preview(name)}' looks like an email address, not a name.")
-    if not any(c.isalpha() for c in name):
-        return bad(f"Name '{preview(name)}' has no letters in it.")
-    cased = [c for c in name if c.isupper() or c.islower()]
-    if cased and (all(c.isupper() for c in cased) or all(c.islower() for c in cased)):
-        words = name.lower().split(" ")
-        name = " ".join(_capitalise_word(w, i == 0) for i, w in enumerate(words))
-    return ok(name)
-
-
-def split_name(full: str) -> tuple[str, str]:
-    """Best-effort (forename, surname); reads "Surname, Forename" as well."""
-    name = clean_text(full)
-    if "," in name:
-        surname, _, forename = name.partition(",")
-        return forename.strip(), surname.strip()
-    # A word with no letter ("🎓", "✨", "-") is decoration, not a surname.
-    tokens = [t for t in name.split(" ") if any(c.isalpha() for c in t)] or name.split(" ")
-    if len(tokens) < 2:
-        return " ".join(tokens), ""
-    start = len(tokens) - 1
-    # "Femke van Dalsum": particles belong to the surname.
-    while start > 1 and tokens[start - 1].lower() in _PARTICLES:
-        start -= 1
-    return " ".join(tokens[:start]), " ".join(tokens[start:])
 
 
 # --- dates ----------------------------------------------------------------------------
@@ -206,7 +148,7 @@ def _age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-@_cached
+@cached
 def parse_dob(text: str, today: date) -> Parsed[date]:
     """A date of birth, day-first, for someone aged 14 to 30 on `today`."""
     if not clean_text(text):
@@ -227,7 +169,7 @@ def parse_dob(text: str, today: date) -> Parsed[date]:
     return ok(found)
 
 
-@_cached
+@cached
 def parse_date(text: str, today: date) -> Parsed[date]:
     """A start date; "September 2026" or "09/2026" means the 1st of that month."""
     if not clean_text(text):
@@ -245,7 +187,7 @@ def parse_date(text: str, today: date) -> Parsed[date]:
     return ok(found)
 
 
-@_cached
+@cached
 def parse_leaving_year(text: str, today: date) -> Parsed[int]:
     """The calendar year a student left; "2024/25" means they left in summer 2025."""
     s = clean_text(text, max_len=100).lower()
@@ -276,7 +218,7 @@ def parse_leaving_year(text: str, today: date) -> Parsed[int]:
 # --- contact details ------------------------------------------------------------------
 
 
-@_cached
+@cached
 def parse_email(text: str) -> Parsed[str]:
     """One email address, domain lower-cased; never a list or a header injection."""
     s = clean_text(text, max_len=320)
@@ -299,7 +241,7 @@ def parse_email(text: str) -> Parsed[str]:
 _OFCOM_FICTIONAL = ("7700900", "1632960")
 
 
-@_cached
+@cached
 def parse_phone(text: str, region: str = "GB") -> Parsed[str]:
     """A phone number in E.164 form ("+447700900123"); any extension is dropped."""
     s = clean_text(text, max_len=60)
@@ -329,7 +271,7 @@ _NO_PHRASES = ("i do not", "do not", "i dont", "i disagree", "i refuse", "i with
 _NEGATIONS = frozenset({"not", "dont", "no", "never", "withdraw", "withdrawn", "refuse"})
 
 
-@_cached
+@cached
 def parse_consent(text: str) -> Parsed[bool]:
     """Yes/no from a consent answer; unclear answers are a problem, never a guess."""
     cleaned = clean_text(text)
@@ -376,7 +318,7 @@ _DAYS_PER_MONTH = 30.4375
 _MAX_MONTHS = 120
 
 
-@_cached
+@cached
 def parse_duration_months(text: str) -> Parsed[int]:
     """An expected duration in whole months (rounded up); "ongoing" is simply unknown."""
     cleaned = clean_text(text, max_len=100)

@@ -8,8 +8,8 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from destsync.domain import names, vocab
 from destsync.domain import normalize as n
-from destsync.domain import vocab
 from destsync.domain.model import RawResponse
 from destsync.domain.nccis_follow import KIND
 from destsync.domain.reconcile import plan_sync
@@ -39,9 +39,9 @@ def test_no_control_or_invisible_character_survives_cleaning(text: str) -> None:
 
 
 def test_one_word_names_and_trailing_emoji_split_sensibly() -> None:
-    assert n.split_name("Cher") == ("Cher", "")
-    assert n.split_name("Jo Bloggs 🎓") == ("Jo", "Bloggs")
-    assert n.split_name("Madonna ✨") == ("Madonna", "")
+    assert names.split_name("Cher") == ("Cher", "")
+    assert names.split_name("Jo Bloggs 🎓") == ("Jo", "Bloggs")
+    assert names.split_name("Madonna ✨") == ("Madonna", "")
 
 
 def test_other_specify_goes_through_the_synonyms() -> None:

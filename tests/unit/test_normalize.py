@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from destsync.domain import masking
+from destsync.domain import masking, names
 from destsync.domain import normalize as n
 from destsync.domain.normalize import Parsed
 
@@ -35,7 +35,7 @@ def test_ok_and_bad_build_good_and_problem_results() -> None:
 
 
 EVERY_OPTIONAL_PARSER: list[Callable[[str], Parsed[object]]] = [
-    n.normalize_name,
+    names.normalize_name,
     lambda s: n.parse_dob(s, TODAY),
     lambda s: n.parse_date(s, TODAY),
     n.parse_email,
@@ -123,7 +123,7 @@ def test_clean_text_never_raises_and_never_returns_control_characters_or_too_muc
     ],
 )
 def test_names_are_tidied_only_when_typed_all_upper_or_all_lower(raw: str, name: str) -> None:
-    assert n.normalize_name(raw) == Parsed(name, None)
+    assert names.normalize_name(raw) == Parsed(name, None)
 
 
 @pytest.mark.parametrize(
@@ -136,7 +136,7 @@ def test_names_are_tidied_only_when_typed_all_upper_or_all_lower(raw: str, name:
     ],
 )
 def test_names_that_are_not_names_get_a_problem(raw: str, fragment: str) -> None:
-    assert_problem(n.normalize_name(raw), fragment)
+    assert_problem(names.normalize_name(raw), fragment)
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_names_that_are_not_names_get_a_problem(raw: str, fragment: str) -> None
     ],
 )
 def test_split_name_takes_the_last_token_as_surname(full: str, parts: tuple[str, str]) -> None:
-    assert n.split_name(full) == parts
+    assert names.split_name(full) == parts
 
 
 # --- dates of birth -------------------------------------------------------------------
