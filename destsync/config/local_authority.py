@@ -10,15 +10,8 @@ from destsync.domain.la_export import LA_FIELDS
 def parse_local_authority(root: TableReader) -> dict[str, str]:
     """Field -> header, for the fields the config renames (``columns = { ref = "UPN" }``)."""
     t = root.table("local_authority")
-    cols = t.table("columns")
-    out: dict[str, str] = {}
-    for key in cols.keys():
-        if key not in LA_FIELDS:
-            cols.raw(key)
-            raise cols.error(key, "is not a local-authority column",
-                             f"use one of {', '.join(LA_FIELDS)}")
-        out[key] = cols.text(key).strip()
-    cols.done()
+    out = {k: v.strip() for k, v in t.renames("columns", LA_FIELDS, "a local-authority column",
+                                                 f"use one of {', '.join(LA_FIELDS)}").items()}
     t.done()
     if len(set(out.values())) != len(out):
         raise root.error("local_authority.columns", "gives two columns the same header",

@@ -4,6 +4,7 @@ left over is an unknown key. Errors name the file, the key and the fix in one li
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,18 @@ class TableReader:
 
     def has(self, key: str) -> bool:
         return key in self._data
+
+    def renames(self, key: str, allowed: Iterable[str], what: str, fix: str) -> dict[str, str]:
+        """The ``key`` sub-table of names a config overrides (``columns = { ref = "UPN" }``):
+        every key in it must be one of ``allowed``, else the error names it as not ``what``."""
+        t, known, out = self.table(key), set(allowed), {}
+        for k in t.keys():
+            if k not in known:
+                t.raw(k)
+                raise t.error(k, f"is not {what}", fix)
+            out[k] = str(t.text(k))
+        t.done()
+        return out
 
     def _get(self, key: str, typ: type | tuple[type, ...], what: str, default: Any) -> Any:
         self._seen.add(key)

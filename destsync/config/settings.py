@@ -176,14 +176,8 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
 
     form = root.table("form_a")
     responder_url = form.text("responder_url", "https://docs.google.com/forms/d/e/FORM_ID/viewform")
-    q_t = form.table("questions")
-    questions = dict(DEFAULT_QUESTIONS)
-    for key in q_t.keys():
-        if key not in FORM_FIELDS:
-            q_t.raw(key)
-            raise q_t.error(key, "is not a Form A field", f"use one of {', '.join(FORM_FIELDS)}")
-        questions[key] = q_t.text(key)
-    q_t.done()
+    questions = {**DEFAULT_QUESTIONS, **form.renames(
+        "questions", FORM_FIELDS, "a Form A field", f"use one of {', '.join(FORM_FIELDS)}")}
     reference_entry, consent_entry = (_entry(form, k) for k in ("reference_entry",
                                                                "consent_entry"))
     form.done()
@@ -309,23 +303,13 @@ def _academy(t: TableReader, file: Path) -> Academy:
     if roster_tab and tracker.kind != "google_sheets":
         raise roster_t.error("tab", "needs a Google Sheets tracker",
                              "use roster.path for a CSV file beside a workbook tracker")
-    rcols = dict(DEFAULT_ROSTER_COLUMNS)
-    rc_t = roster_t.table("columns")
-    for key in rc_t.keys():
-        if key not in rcols:
-            rc_t.raw(key)
-            raise rc_t.error(key, "is not a roster field", f"use one of {', '.join(rcols)}")
-        rcols[key] = rc_t.text(key)
-    rc_t.done()
+    rcols = {**DEFAULT_ROSTER_COLUMNS, **roster_t.renames(
+        "columns", DEFAULT_ROSTER_COLUMNS, "a roster field",
+        f"use one of {', '.join(DEFAULT_ROSTER_COLUMNS)}")}
     roster_t.done()
     headers = {c.key: c.header for c in COLUMN_BY_KEY.values()}
-    cols_t = t.table("columns")
-    for key in cols_t.keys():
-        if key not in headers:
-            cols_t.raw(key)
-            raise cols_t.error(key, "is not a tracker column", "see the README's column list")
-        headers[key] = cols_t.text(key)
-    cols_t.done()
+    headers.update(t.renames("columns", headers, "a tracker column",
+                             "see the README's column list"))
     if len(set(headers.values())) != len(headers):
         raise t.error("columns", "gives two columns the same header", "make each header unique")
     t.done()
