@@ -33,6 +33,11 @@ class _NoRoster:
         return []
 
 
+
+def build_all(cfg: Config) -> list[AcademyPorts]:
+    """Every academy's ports, in config order."""
+    return [build(cfg, a) for a in cfg.academies]
+
 def build(cfg: Config, academy: Academy) -> AcademyPorts:
     calls: Counter[str] = Counter()
     responses: ResponseSource

@@ -84,15 +84,11 @@ def template_errors(cfg: Config) -> Iterator[None]:
         ) from None
 
 
-def _ports(cfg: Config) -> list[AcademyPorts]:
-    return [bootstrap.build(cfg, a) for a in cfg.academies]
-
-
 def sync(config: Path, now_text: str | None, dry_run: bool, as_json: bool) -> int:
     task = current_task()
     cfg = for_task(load_config(config), task)
     now = parse_now(now_text, cfg.timezone)
-    ports = _ports(cfg)
+    ports = bootstrap.build_all(cfg)
     shared = bootstrap.metrics_sink(cfg)
     interactive = sys.stderr.isatty() and not as_json
     if interactive:
@@ -195,7 +191,7 @@ def check(config: Path) -> int:
     cfg = load_config(config)
     from destsync.domain.consent import live_line
 
-    for p in _ports(cfg):
+    for p in bootstrap.build_all(cfg):
         snap = p.tracker.read()
         prime_questions(p, snap.meta)
         n_roster = len(p.roster.read())
@@ -272,7 +268,7 @@ def report(config: Path, out: Path, now_text: str | None) -> int:
 
     cfg = load_config(config)
     today = parse_now(now_text, cfg.timezone).date()
-    rows = {p.academy.code: list(p.tracker.read().rows.values()) for p in _ports(cfg)}
+    rows = {p.academy.code: list(p.tracker.read().rows.values()) for p in bootstrap.build_all(cfg)}
     tables = build_tables(rows, today=today)
     names = {a.code: a.name for a in cfg.academies} | {TRUST: f"{cfg.trust_name} (all)"}
     chart = chart_png(tables)

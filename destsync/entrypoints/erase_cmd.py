@@ -14,7 +14,7 @@ from destsync.service.erase import erase_student, restore_row
 def erase(config: Path, ref: str, dry_run: bool, now_text: str | None = None) -> int:
     cfg = load_config(config)
     ref = ref.strip()
-    ports = [bootstrap.build(cfg, a) for a in cfg.academies]
+    ports = bootstrap.build_all(cfg)
     done = erase_student(ports, ref, parse_now(now_text, cfg.timezone), dry_run,
                          bootstrap.mail_files(cfg))
     if dry_run:
@@ -34,6 +34,6 @@ def erase(config: Path, ref: str, dry_run: bool, now_text: str | None = None) ->
 def restore(config: Path, ref: str) -> int:
     cfg = load_config(config)
     ref = ref.strip()
-    code = restore_row([bootstrap.build(cfg, a) for a in cfg.academies], ref)
+    code = restore_row(bootstrap.build_all(cfg), ref)
     print(f"{ref}: {code} will re-create the row from the roster and Form A at the next sync")
     return 0

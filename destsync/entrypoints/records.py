@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from destsync.config.settings import load_config
-from destsync.entrypoints.commands import _ports, parse_now
+from destsync.entrypoints.bootstrap import build_all
+from destsync.entrypoints.commands import parse_now
 from destsync.errors import InputError
 
 
@@ -20,7 +21,7 @@ def subject_access(config: Path, ref: str, out: Path) -> int:
 
     cfg = load_config(config)
     ref = ref.strip()
-    for p in _ports(cfg):
+    for p in build_all(cfg):
         snap = p.tracker.read()
         if ref not in snap.rows:
             continue
@@ -35,7 +36,7 @@ def subject_access(config: Path, ref: str, out: Path) -> int:
         print(f"{ref}: {sar.count(record)} items written to {out} and "
               f"{out.with_suffix('.html')} (readable by you only)")
         return 0
-    for p in _ports(cfg):
+    for p in build_all(cfg):
         erased = sar.collect_erased(ref, p.academy.name, p.tracker.read().meta,
                                     parse_now(None, cfg.timezone).isoformat(timespec="seconds"))
         if erased is not None:
@@ -52,7 +53,7 @@ def history(config: Path, ref: str) -> int:
 
     cfg = load_config(config)
     ref = ref.strip()
-    for p in _ports(cfg):
+    for p in build_all(cfg):
         if ref.casefold() not in {r.casefold() for r in p.tracker.read().rows}:
             continue
         rows = p.tracker.read_tabs([layout.LOG])[layout.LOG]
@@ -78,7 +79,7 @@ def la_export(config: Path, cohort: int, out: Path) -> int:
     from destsync.service.la_output import la_csv
 
     cfg = load_config(config)
-    rows = [r for p in _ports(cfg) for r in p.tracker.read().rows.values()]
+    rows = [r for p in build_all(cfg) for r in p.tracker.read().rows.values()]
     table = la_table(rows, cohort, cfg.la_columns)
     _write_private(out, la_csv(table))
     withheld = sum(1 for r in rows if r.get("leaving_year") == str(cohort) and opted_out(r))
@@ -106,7 +107,7 @@ def sustained_list(config: Path, cohort: int | None, out: Path, now_text: str | 
     cfg = load_config(config)
     today = parse_now(now_text, cfg.timezone).date()
     table = [student_rows("", [], today)[0]]
-    for p in _ports(cfg):
+    for p in build_all(cfg):
         table += student_rows(p.academy.code, p.tracker.read().rows.values(), today,
                               cohort)[1:]
     _write_private(out, la_csv(table))
@@ -121,7 +122,7 @@ def la_import(config: Path, extract: Path, now_text: str | None) -> int:
 
     cfg = load_config(config)
     table = read_extract(extract, cfg)
-    r = run_la_import(cfg, _ports(cfg), table, parse_now(now_text, cfg.timezone))
+    r = run_la_import(cfg, build_all(cfg), table, parse_now(now_text, cfg.timezone))
     for code in r.cells_updated:
         print(f"la-import [{code}]: {r.cells_updated[code]} cells updated, "
               f"{r.validated[code]} leavers validated by the local authority, "

@@ -15,6 +15,7 @@ from typing import Any
 
 from destsync.domain.layout import canonical
 from tests.e2e.emulated import SHEET_ID, RemoteSchool
+from tests.emulator.a1 import cell_name
 
 PROVIDER = "Actual provider / employer"
 FIRST, SECOND = "2026-11-02", "2027-01-16"  # SECOND: past 31 Dec, a freeze
@@ -35,10 +36,10 @@ def prepare(remote: RemoteSchool) -> None:
     # Staff edits: a note and a provider typed by hand.
     for n, ref in enumerate(refs[:3]):
         col = header.index("Notes" if n % 2 == 0 else PROVIDER)
-        remote.sheets.edit_cell(SHEET_ID, "Tracker", _a1(at[ref], col), f"Staff note {n}")
+        remote.sheets.edit_cell(SHEET_ID, "Tracker", cell_name(at[ref], col), f"Staff note {n}")
     # A conflict: staff typed a provider for a 2026 leaver; the form will say otherwise.
     leaver = sorted(r for r, row in rows.items() if row["Leaving year"] == "2026")[0]
-    remote.sheets.edit_cell(SHEET_ID, "Tracker", _a1(at[leaver], header.index(PROVIDER)),
+    remote.sheets.edit_cell(SHEET_ID, "Tracker", cell_name(at[leaver], header.index(PROVIDER)),
                             "Provider typed by staff")
     remote.submit({"reference": leaver, "name": "x", "destination": "College",
                    "provider": "Example College of the Form", "consent": "Yes"},
@@ -101,12 +102,3 @@ def _trim(row: list[str]) -> list[str]:
     while row and row[-1] == "":
         row = row[:-1]
     return row
-
-
-def _a1(row0: int, col0: int) -> str:
-    letters = ""
-    n = col0 + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        letters = chr(65 + r) + letters
-    return f"{letters}{row0 + 1}"

@@ -22,6 +22,7 @@ from tests.e2e.emulated import (  # noqa: F401 (fixtures)
     remote_fixture,
     xlsx_records,
 )
+from tests.emulator.a1 import cell_name
 
 pytestmark = pytest.mark.slow
 READ = "sheets.spreadsheets.values.batchGet"
@@ -64,7 +65,7 @@ def test_a_cell_edited_between_read_and_write_is_kept_and_shown_as_a_conflict(
     def staff_types() -> None:
         values = remote.sheets.values(SHEET_ID, "Tracker")
         r = next(i for i, v in enumerate(values) if v and v[0] == ref)
-        remote.sheets.edit_cell(SHEET_ID, "Tracker", _a1(r, col), "Checked by phone")
+        remote.sheets.edit_cell(SHEET_ID, "Tracker", cell_name(r, col), "Checked by phone")
 
     remote.emu.schedule(READ, staff_types)
     summary = remote.sync("2026-11-06")
@@ -125,13 +126,6 @@ def test_a_row_deleted_mid_run_gets_no_stray_write(remote: RemoteSchool) -> None
     assert "deleted" in review[0]["What to do"]
 
 
-def _a1(row0: int, col0: int) -> str:
-    letters = ""
-    n = col0 + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        letters = chr(65 + r) + letters
-    return f"{letters}{row0 + 1}"
 
 
 def assert_same_as_local(remote: RemoteSchool, capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,6 +21,7 @@ from tests.e2e.emulated import (  # noqa: F401 (fixtures)
     emulator_fixture,
     remote_fixture,
 )
+from tests.emulator.a1 import cell_name
 from tests.emulator.sheets_staff import Protected
 
 pytestmark = pytest.mark.slow
@@ -41,7 +42,7 @@ def staff_actions(remote: RemoteSchool, target: str) -> dict[str, Callable[[], A
     def edit() -> None:
         header = remote.sheets.values(SHEET_ID, "Tracker")[0]
         col = header.index(sc.PROVIDER)
-        remote.sheets.edit_cell(SHEET_ID, "Tracker", sc._a1(row_of(target), col), EDITED)
+        remote.sheets.edit_cell(SHEET_ID, "Tracker", cell_name(row_of(target), col), EDITED)
 
     return {
         "edit": edit,

@@ -23,6 +23,7 @@ from tests.e2e.emulated import (  # noqa: F401 (fixtures)
     emulator_fixture,
     remote_fixture,
 )
+from tests.emulator.a1 import cell_name
 
 pytestmark = pytest.mark.slow
 
@@ -144,7 +145,7 @@ def test_a_staff_edit_to_a_row_a_stopped_run_added_is_kept_and_based_on_destsync
     header, r = values[0], next(i for i, v in enumerate(values) if v and v[0] == ref)
     c = next(c for c, v in enumerate(values[r]) if v not in ("", None) and c > 0)
     ours = str(values[r][c])
-    remote.sheets.edit_cell(SHEET_ID, "Tracker", sc._a1(r, c), "Typed by staff")
+    remote.sheets.edit_cell(SHEET_ID, "Tracker", cell_name(r, c), "Typed by staff")
     remote.sync(sc.SECOND)  # completes the stopped run
     assert not sc.pending_rows(remote)
     assert remote.tracker()[ref][header[c]] == "Typed by staff"

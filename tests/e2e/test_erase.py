@@ -176,7 +176,7 @@ def test_erase_on_the_google_backend(remote: RemoteSchool) -> None:
 def test_a_staff_withdrawal_and_a_deleted_row_on_the_google_backend(
         remote: RemoteSchool) -> None:
     from tests.e2e.emulated import SHEET_ID
-    from tests.e2e.test_emulator_staff_and_faults import _a1
+    from tests.emulator.a1 import cell_name
 
     remote.setup()
     remote.submit_csv_responses()
@@ -186,7 +186,8 @@ def test_a_staff_withdrawal_and_a_deleted_row_on_the_google_backend(
     email = rows[withdraws]["Personal email"]
     values = remote.sheets.values(SHEET_ID, "Tracker")
     r = next(i for i, v in enumerate(values) if v and v[0] == withdraws)
-    remote.sheets.edit_cell(SHEET_ID, "Tracker", _a1(r, values[0].index("Consent")), "Withdrawn")
+    remote.sheets.edit_cell(SHEET_ID, "Tracker", cell_name(r, values[0].index("Consent")),
+                            "Withdrawn")
     r = next(i for i, v in enumerate(values) if v and v[0] == deleted)
     remote.sheets.delete_row(SHEET_ID, "Tracker", r)
     remote.sync("2026-11-03")

@@ -112,3 +112,8 @@ def format_range(title: str, row0: int, row1: int, col0: int, col1: int) -> str:
     end = f"{index_to_col(col1 - 1)}{row1}"
     cells = start if start == end else f"{start}:{end}"
     return f"{quote_sheet(title)}!{cells}"
+
+
+def cell_name(row0: int, col0: int) -> str:
+    """A single cell's A1 name from 0-based indices: (0, 27) -> "AB1"."""
+    return f"{index_to_col(col0)}{row0 + 1}"
