@@ -147,6 +147,29 @@ RETURN_HEADERS: tuple[str, ...] = (
 )
 
 
+# Where a student leaves from (issue 16). A cohort is a leaving year *and* a leaving point;
+# each point has its own checkpoints. Year 13 is what every tracker held before.
+LEAVING_POINTS: tuple[tuple[str, str], ...] = (
+    ("year13", "Year 13"),
+    ("year11", "Year 11"),
+    ("midyear", "Mid-year"),
+)
+
+# The Applications tab (issue 16): one row per application a current student made, keyed
+# by Ref and a slug of provider and course, reconciled by the same three-way merge.
+APPLICATION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("ref", "Ref"),
+    ("provider", "Provider / employer"),
+    ("course", "Course / job"),
+    ("level", "Level"),
+    ("status", "Status"),
+    ("updated", "Updated"),
+)
+APPLICATION_STATUSES: tuple[str, ...] = (
+    "Applied", "Offer", "Firm", "Insurance", "Rejected", "Withdrawn", "Confirmed",
+)
+
+
 @dataclass(frozen=True)
 class RawResponse:
     """One Form A submission as read, before any parsing. ``answers`` maps FORM_FIELDS keys
@@ -170,6 +193,8 @@ class RosterEntry:
     parent_email: str = ""
     s72_opt_out: bool = False
     year_group: int | None = None
+    leaving_point: str = "year13"  # one of LEAVING_POINTS
+    left_on: str = ""  # ISO date a mid-year leaver left; "" otherwise
 
 
 @dataclass(frozen=True)
@@ -221,3 +246,5 @@ class TrackerSnapshot:
     returns: list[tuple[str, ...]] = field(default_factory=list)  # Returns tab rows
     metrics: list[list[str]] | None = None  # the Metrics tab, header first; None: no tab
     review_open: list[ReviewRow] = field(default_factory=list)
+    # Applications tab: application key -> APPLICATION_FIELDS key -> value (issue 16).
+    applications: dict[str, dict[str, str]] = field(default_factory=dict)
