@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
+from destsync.domain.leaving import LABELS, parse_point
 from destsync.domain.model import RosterEntry
 from destsync.domain.normalize import clean_text
 from destsync.domain.roster_review import RosterProblem, roster_problem
@@ -73,6 +74,7 @@ def roster_entries(header: Sequence[str], rows: Sequence[Mapping[str, str | None
                                            bad_year))
             if bad_year:
                 continue  # no checkpoint can be placed without it: the row is left out
+        point, left_on = _leaving(row, col, where, line)
         yg = _text(row, col.get("year_group", ""))
         out.append(
             RosterEntry(
@@ -85,6 +87,25 @@ def roster_entries(header: Sequence[str], rows: Sequence[Mapping[str, str | None
                 s72_opt_out=_text(row, col["s72_opt_out"]).lower()
                 in ("yes", "y", "true", "1"),
                 year_group=int(yg) if yg.isdigit() else None,
+                leaving_point=point,
+                left_on=left_on,
             )
         )
     return out
+
+
+def _leaving(row: Mapping[str, str | None], col: Mapping[str, str], where: str,
+             line: int) -> tuple[str, str]:
+    """The leaving point and left-on date, both optional columns (none: Year 13). A value
+    that cannot be read stops the read: a wrong cohort would freeze into a return."""
+    text = _text(row, col.get("leaving_point", ""))
+    point = parse_point(text)
+    left_text = _text(row, col.get("left_on", ""))
+    left = _date(left_text) if left_text else None
+    if point is None or (left_text and left is None):
+        raise InputError(
+            f"{where} line {line}: leaving point or left-on date is not valid",
+            f"leaving point as one of {', '.join(LABELS.values())} (blank: Year 13), "
+            "left-on date as DD/MM/YYYY or YYYY-MM-DD",
+        )
+    return point, left.isoformat() if left else ""

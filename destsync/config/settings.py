@@ -28,7 +28,7 @@ from destsync.config.metrics import MetricsSettings, parse_metrics
 from destsync.config.reader import TableReader, config_path, to_date
 from destsync.domain.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar, Checkpoint
 from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS, Campaign
-from destsync.domain.model import COLUMN_BY_KEY, FORM_FIELDS, GROUPS
+from destsync.domain.model import COLUMN_BY_KEY, FORM_FIELDS, GROUPS, LEAVING_POINTS
 from destsync.errors import ConfigError
 
 DEFAULT_QUESTIONS: dict[str, str] = {
@@ -58,6 +58,8 @@ DEFAULT_ROSTER_COLUMNS: dict[str, str] = {
     "parent_email": "Parent/carer email",
     "s72_opt_out": "Section 72 opt-out",
     "year_group": "Year group",
+    "leaving_point": "Leaving point",  # optional: Year 13 when the roster has no such column
+    "left_on": "Left on",  # optional: the day a mid-year leaver left
 }
 RESPONSE_BACKENDS = ("csv", "google_forms")
 TRACKER_BACKENDS = ("xlsx", "google_sheets")
@@ -172,7 +174,10 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
     starts_t.done()
     cal_t.done()
 
-    checkpoints = _checkpoints(root) or DEFAULT_CHECKPOINTS
+    # A leaving point the config lists no checkpoint for keeps its defaults.
+    own = _checkpoints(root)
+    checkpoints = own + tuple(d for d in DEFAULT_CHECKPOINTS
+                              if d.point not in {cp.point for cp in own})
 
     form = root.table("form_a")
     responder_url = form.text("responder_url", "https://docs.google.com/forms/d/e/FORM_ID/viewform")
@@ -266,14 +271,11 @@ def _checkpoints(root: TableReader) -> tuple[Checkpoint, ...]:
                 raise t.error(
                     "deadline", f"{deadline!r} is not a day of the year", 'write "MM-DD"'
                 ) from None
-        cp = Checkpoint(
-            key,
-            label,
-            group,
-            deadline,
-            t.integer("years_after", 0, 0, 4),
-            t.flag("needs_validation", False),
-        )
+        point = t.opt_text("point") or "year13"  # a config from before leaving points
+        if point not in dict(LEAVING_POINTS):
+            raise t.error("point", f"is {point!r}", f"use one of {', '.join(dict(LEAVING_POINTS))}")
+        cp = Checkpoint(key, label, group, deadline, t.integer("years_after", 0, 0, 4),
+                        t.flag("needs_validation", False), point, t.flag("offer", False))
         t.done()
         out.append(cp)
     return tuple(out)

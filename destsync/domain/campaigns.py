@@ -20,6 +20,9 @@ memory: one entry per message, keyed ``campaign/cycle/ref/attempt``. Rules:
   report counts as known.
 - A checkpoint already holding a not-known code keeps it: codes an older rule wrote
   (820 after one attempt) are left as they are; a person may correct them.
+- Leaving points: a Year 11 leaver gets the leavers' campaign only, up to six weeks after
+  results day (the policy); a mid-year leaver gets none (staff record where they went);
+  Form B goes to the parents of Year 12 and 13 students only.
 - A message left "pending" by a crashed run is planned again under the same key; the send
   phase asks the mailer whether it went before sending it (see sending.py).
 """
@@ -36,12 +39,14 @@ from destsync.domain.answers import STOP_ANSWER
 from destsync.domain.calendar import AcademicCalendar, results_day
 from destsync.domain.consent import version_in
 from destsync.domain.contact_plan import Campaign
+from destsync.domain.leaving import MIDYEAR, YEAR11, YEAR13, point_of
 from destsync.domain.model import LedgerEntry, RosterEntry
 
 SENT_STATES = ("sent", "bounced")  # an attempt that was made, whatever came of it
 NO_CONTACT = ("Do not contact", "Consent withdrawn")
 REFUSING = ("No", "Withdrawn")
 NOT_KNOWN_CODES = frozenset(str(code) for code in vocab.NOT_KNOWN_CODES)
+YEAR11_CONTACT_DAYS = 42  # six weeks after results day (the destinations policy)
 
 
 @dataclass(frozen=True)
@@ -204,9 +209,13 @@ def _people(c: Campaign, aud: Audience, today: date) -> Iterable[_Person]:
             leaving = row.get("leaving_year", "")
             if not leaving.isdigit():
                 continue
-            years_out = year - int(leaving)
+            years_out, point, stop = year - int(leaving), point_of(row), end
             groups: tuple[str, ...]
             since: date | None
+            if point == MIDYEAR or (point == YEAR11 and c.audience != "leavers"):
+                continue  # staff record where a mid-year leaver went; Year 11: see below
+            if point == YEAR11:  # the policy: in contact up to six weeks after results day
+                stop = min(end, results_day(year) + timedelta(days=YEAR11_CONTACT_DAYS))
             if c.audience == "alumni" and years_out in c.years:
                 group, groups, since = f"year{years_out}", (f"year{years_out}",), None
             elif c.audience == "leavers" and years_out == 0:
@@ -217,7 +226,7 @@ def _people(c: Campaign, aud: Audience, today: date) -> Iterable[_Person]:
             status = row.get("contact_status", "")
             refusing = row.get("consent", "") in REFUSING or status in NO_CONTACT
             yield _Person(
-                ref, str(year), (email,) if email else (), start, end,
+                ref, str(year), (email,) if email else (), start, stop,
                 row.get("consent", "") == "Yes" and aud.known_wording(row) and not refusing
                 and bool(email), refusing,
                 _responded(row, groups, group, since), group,
@@ -231,7 +240,8 @@ def _parents(c: Campaign, aud: Audience, year: int, start: date, end: date) -> I
     for e in aud.roster:
         # Year 13 this academic year leaves in ay+1, Year 12 in ay+2. The leaving year is
         # the authority: an MIS year group can be a year stale after the summer roll-over.
-        if e.leaving_year not in (ay + 1, ay + 2) or e.year_group not in (None, 12, 13):
+        if (e.leaving_year not in (ay + 1, ay + 2) or e.year_group not in (None, 12, 13)
+                or e.leaving_point != YEAR13):  # Form B is for sixth-formers' parents
             continue
         row = aud.rows.get(e.ref, {})
         email = row.get("parent_email", "") or e.parent_email

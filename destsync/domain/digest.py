@@ -14,6 +14,7 @@ from typing import Any
 from destsync.domain import vocab
 from destsync.domain.calendar import AcademicCalendar, Checkpoint, next_deadline
 from destsync.domain.campaigns import at_or_after, parse_key
+from destsync.domain.leaving import cohorts, has_offer
 from destsync.domain.mailback import bounced_refs
 from destsync.domain.model import GROUPS, LedgerEntry
 from destsync.domain.report import is_known, type_group
@@ -36,14 +37,15 @@ def build_digest(
     short: Iterable[str] = (),
 ) -> dict[str, Any]:
     today = now.date()
-    cohorts = {int(r["leaving_year"]) for r in rows.values() if r.get("leaving_year", "").isdigit()}
-    nxt = next_deadline(cal, checkpoints, today, cohorts)
+    by_point = cohorts(rows)
+    nxt = next_deadline(cal, checkpoints, today, set(by_point))
     deadline: dict[str, Any] | None = None
     if nxt is not None:
         cp, year, when = nxt
-        cohort = [r for r in rows.values() if r.get("leaving_year") == str(year)]
-        missing = sum(1 for r in cohort if not known_destination(r, cp.group) or (
-            cp.needs_validation and not validation(r).ok))
+        cohort = [rows[ref] for ref in by_point.get((cp.point, year), [])]
+        missing = sum(1 for r in cohort if (not has_offer(r) if cp.offer else (
+            not known_destination(r, cp.group)
+            or (cp.needs_validation and not validation(r).ok))))
         deadline = {"label": cp.label, "leaving_year": year, "date": when.isoformat(),
                     "missing": missing, "rows": len(cohort)}
     no_dest: list[str] = []

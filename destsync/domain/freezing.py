@@ -8,24 +8,25 @@ from datetime import date, timedelta
 
 from destsync.domain.calendar import Checkpoint
 from destsync.domain.context import PlanContext
+from destsync.domain.leaving import MIDYEAR, cohorts, has_offer
 from destsync.domain.model import TrackerSnapshot
 from destsync.domain.plan import Freeze
 from destsync.domain.validation import return_cell, validation
+
+OFFER_NOTE = "Offer recorded"  # the September Guarantee return's note (metrics reads it)
 
 
 def freezes_due(snap: TrackerSnapshot, after: Mapping[str, Mapping[str, str]],
                 ctx: PlanContext, today: date) -> list[Freeze]:
     """Every (checkpoint, cohort) whose deadline has passed and that is not frozen yet.
     ``after`` is the tracker as it will be once this run's changes are applied."""
-    cohorts: dict[int, list[str]] = {}
-    for ref, row in after.items():
-        y = row.get("leaving_year", "")
-        if y.isdigit():
-            cohorts.setdefault(int(y), []).append(ref)
+    by_point = cohorts(after)
     late_after = timedelta(days=ctx.freeze_late_days)
     out: list[Freeze] = []
     for cp in ctx.checkpoints:
-        for year, refs in sorted(cohorts.items()):
+        # A checkpoint freezes the cohorts of its own leaving point (Year 13 by default).
+        mine = {year: refs for (point, year), refs in by_point.items() if point == cp.point}
+        for year, refs in sorted(mine.items()):
             deadline = ctx.calendar.deadline(cp, year)
             if today <= deadline or (cp.key, year) in snap.frozen:
                 continue
@@ -41,8 +42,14 @@ def return_row(cp: Checkpoint, year: int, row: Mapping[str, str],
     g = cp.group
     dest = row.get(f"{g}_destination", "")
     check = validation(row)
-    note = ""
-    if not dest:
+    note, provider = "", row.get(f"{g}_provider", "")
+    if cp.offer:
+        # The September Guarantee return: the plan beside the offer that was recorded.
+        provider = row.get("sg_offer", "").strip()
+        when = row.get("sg_offer_date", "").strip()
+        note = (f"{OFFER_NOTE} {when}".strip() if has_offer(row)
+                else "No September Guarantee offer recorded")
+    elif not dest:
         note = "No destination recorded"
     elif cp.needs_validation:
         # The evidence travels with the return the trust signs.
@@ -59,7 +66,14 @@ def return_row(cp: Checkpoint, year: int, row: Mapping[str, str],
         row.get(f"{g}_nccis", ""),
         row.get(f"{g}_course", ""),
         row.get(f"{g}_level", ""),
-        row.get(f"{g}_provider", ""),
+        provider,
         return_cell(row),
-        note,
+        _with_left_on(note, row) if cp.point == MIDYEAR else note,
     )
+
+
+def _with_left_on(note: str, row: Mapping[str, str]) -> str:
+    """A mid-year leaver's line says when they left, beside where they went."""
+    left = row.get("left_on", "").strip()
+    return "; ".join(x for x in (f"Left on {left}" if left else "Left on: not recorded", note)
+                     if x)

@@ -20,7 +20,9 @@ from destsync.domain.model import (
     COLUMN_BY_KEY,
     CONTACT_STATUSES,
     GROUPS,
+    LEAVING_POINTS,
     LOG_HEADERS,
+    OPTIONAL_KEYS,
     REQUIRED_KEYS,
     RETURN_HEADERS,
     REVIEW_HEADERS,
@@ -146,6 +148,7 @@ def read_tracker_rows(
     returns column key -> 1-based column. Row 1 is the header."""
     index = index_headers(header, headers, where, TRACKER)
     cols = {key: index[h] for key, h in headers.items() if h in index}
+    snap.absent = {k for k in OPTIONAL_KEYS if k not in cols}
     seen_at: dict[str, int] = {}
     for r, row in enumerate(rows, start=2):
         ref = canonical(cell(row, cols["ref"])).strip()
@@ -178,6 +181,7 @@ def dropdown_lists() -> dict[str, tuple[str, ...]]:
         "validated": YES_NO,
         "validated_by": VALIDATED_BY,
         "consent": (*YES_NO, "Withdrawn"),
+        "leaving_point": tuple(label for _, label in LEAVING_POINTS),
     }
     for gkey, _ in GROUPS:
         lists[f"{gkey}_destination"] = vocab.DESTINATION_LABELS

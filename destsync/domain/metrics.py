@@ -12,6 +12,9 @@ date in; rows of text out. Rebuilt from scratch every run, so a figure is never 
   as it is now: it needs the start date and duration a return does not hold, and it is
   decided months after the returns. It is ``z`` for the intended checkpoint.
 - The tab is for the trust, not for publication: counts are not suppressed.
+- Each leaving point's checkpoints count that point's cohorts only (Year 11 rows are
+  "Year 11: ..." checkpoints). For a September Guarantee checkpoint, "Known" and "% known"
+  count the students with an offer recorded: the September Guarantee share.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from datetime import date, timedelta
 from destsync.domain import report, vocab
 from destsync.domain.calendar import AcademicCalendar, Checkpoint
 from destsync.domain.context import PlanContext
+from destsync.domain.leaving import has_offer, point_of
 from destsync.domain.model import RETURN_HEADERS, TrackerSnapshot
 from destsync.domain.plan import Freeze
 from destsync.domain.validation import validation
@@ -97,6 +101,8 @@ def frozen_returns(return_rows: Iterable[Sequence[str]],
             f"{g}_nccis": cells[_RET["NCCIS code"]],
             "validated": cells[_RET["Validated"]],  # Yes only with evidence (freezing)
             "frozen": "Yes",
+            # The September Guarantee return holds the offer where others hold a provider.
+            "sg_offer": cells[_RET["Provider / employer"]] if cp.offer else "",
         })
     return {k: FrozenReturn(frozen_on[k], tuple(v)) for k, v in grouped.items()}
 
@@ -115,23 +121,28 @@ def metrics_rows(academy: str, rows: Iterable[Mapping[str, str]],
                  late_days: int, today: date) -> list[list[str]]:
     """Every (cohort, checkpoint) of one academy, oldest cohort first, checkpoints in the
     config's order. ``rows`` is the tracker as it will be after this run."""
-    cohorts: dict[int, list[Mapping[str, str]]] = {}
+    cohorts: dict[tuple[str, int], list[Mapping[str, str]]] = {}
     for row in rows:
         y = row.get("leaving_year", "").strip()
         if y.isdigit():
-            cohorts.setdefault(int(y), []).append(row)
-    years = sorted(set(cohorts) | {y for _, y in frozen})
+            cohorts.setdefault((point_of(row), int(y)), []).append(row)
+    # Each leaving point has rows for the years it has leavers (or frozen returns) in.
+    point_of_cp = {cp.key: cp.point for cp in checkpoints}
+    present = set(cohorts) | {(point_of_cp[k], y) for k, y in frozen if k in point_of_cp}
     out: list[list[str]] = []
-    for year in years:
+    for year in sorted({y for _, y in present}):
         for cp in checkpoints:
+            if (cp.point, year) not in present:
+                continue
+            now_rows = cohorts.get((cp.point, year), [])
             ret = frozen.get((cp.key, year))
-            counted = ret.rows if ret else tuple(cohorts.get(year, ()))
+            counted = ret.rows if ret else tuple(now_rows)
             deadline = calendar.deadline(cp, year)
             out.append([
                 academy, str(year), cp.label, deadline.isoformat(),
                 ret.frozen_on if ret else "",
                 _is_late(ret.frozen_on, deadline, late_days) if ret else "",
-                *_figures(cp, counted, cohorts.get(year, []), today),
+                *_figures(cp, counted, now_rows, today),
             ])
     return out
 
@@ -149,6 +160,8 @@ def _figures(cp: Checkpoint, counted: Sequence[Mapping[str, str]],
             unknown[code] += 1
     leavers = len(counted)
     known = leavers - kinds[report.ACTIVITY_NOT_CAPTURED] - sum(unknown.values())
+    if cp.offer:  # the September Guarantee: Known is the students with an offer recorded
+        known = sum(1 for r in counted if has_offer(r))
     validated = (str(sum(1 for r in counted if r.get("validated", "").strip() == "Yes"
                          and (r.get("frozen") or validation(r).ok)))
                  if cp.needs_validation else report.NOT_APPLICABLE)

@@ -63,6 +63,10 @@ def _columns() -> tuple[Column, ...]:
         Column("surname", "Surname"),
         Column("dob", "Date of birth", "date"),
         Column("leaving_year", "Leaving year", "int"),
+        # Where the student leaves from (LEAVING_POINTS; blank is Year 13) and the day a
+        # mid-year leaver left: both from the roster, both optional (see OPTIONAL_KEYS).
+        Column("leaving_point", "Leaving point"),
+        Column("left_on", "Left on", "date"),
         Column("source", "Row source"),
         Column("email", "Personal email"),
         Column("phone", "Phone"),
@@ -78,6 +82,11 @@ def _columns() -> tuple[Column, ...]:
             kind = "int" if fkey in ("nccis", "duration") else kind
             cols.append(Column(f"{gkey}_{fkey}", f"{glabel} {flabel}", kind))
     cols += [
+        # The September Guarantee record (Year 11 and Year 12 leavers): who offered a place
+        # and when. Merged like any destsync cell (fed from the Applications tab), so a
+        # person may also type it and their entry stands.
+        Column("sg_offer", "September Guarantee offer"),
+        Column("sg_offer_date", "Offer date", "date"),
         Column("contact_status", "Contact status", owner="staff"),
         Column("validated", "Validated", owner="staff"),
         Column("validated_by", "Validated by", owner="staff"),  # how: VALIDATED_BY
@@ -102,8 +111,13 @@ def header_of(key: str) -> str:
 # as blank after a rename, it would let destsync email a student who asked it not to.
 # Validated is staff's too, but read as blank it would freeze every student in the
 # validated return as not validated, a wrong return a trust would sign.
-REQUIRED_KEYS: frozenset[str] = frozenset(
+# Columns added for leaving points (issue 16) are optional: a tracker made before them
+# syncs exactly as it did, and destsync writes nothing into a column the tracker lacks.
+OPTIONAL_KEYS: frozenset[str] = frozenset({"leaving_point", "left_on", "sg_offer",
+                                           "sg_offer_date"})
+REQUIRED_KEYS: frozenset[str] = (frozenset(
     c.key for c in COLUMNS if c.owner == "destsync") | {"contact_status", "validated"}
+) - OPTIONAL_KEYS
 
 CONTACT_STATUSES: tuple[str, ...] = ("", "Do not contact", "Consent withdrawn", "Moved away")
 VALIDATED_BY: tuple[str, ...] = ("Staff", "Local authority", "Provider")
@@ -248,3 +262,5 @@ class TrackerSnapshot:
     review_open: list[ReviewRow] = field(default_factory=list)
     # Applications tab: application key -> APPLICATION_FIELDS key -> value (issue 16).
     applications: dict[str, dict[str, str]] = field(default_factory=dict)
+    # OPTIONAL_KEYS this tracker's Tracker tab has no column for: never written.
+    absent: set[str] = field(default_factory=set)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from destsync.domain import resolutions
+from destsync.domain import leaving, resolutions
 from destsync.domain.answers import CONTACT_KEYS, ParsedResponse, parse_response
 from destsync.domain.consent import evidence, version_for
 from destsync.domain.context import PlanContext
@@ -136,12 +136,14 @@ class _Placer(TypedAndForwarded):
             "forename": e.forename,
             "surname": e.surname,
             "dob": e.dob,
-            "leaving_year": str(e.leaving_year),
+            "leaving_year": str(leaving.roster_year(e, self.ctx.calendar)),
             "parent_email": e.parent_email,
             "s72_opt_out": "Yes" if e.s72_opt_out else "",
+            "leaving_point": leaving.cell_text(e.leaving_point),  # blank: Year 13
+            "left_on": e.left_on,
         }
         for key, value in values.items():
-            if value or key == "s72_opt_out":
+            if value or key in ("s72_opt_out", "leaving_point"):
                 self.out.want(e.ref, key, value, "roster")
 
     def _locate_all(self, parsed_list: list[ParsedResponse]) -> dict[str, str]:
@@ -210,26 +212,15 @@ class _Placer(TypedAndForwarded):
         self._identity(ref, p)
         year = self.out.leaving_year(ref) or p.leaving_year
         if year is None:
-            self._review(
-                p,
-                "Unclear answer",
-                ref,
-                "leaving_year",
-                (
-                    "No leaving year on the roster or the form: the destination could not be "
-                    "placed in a checkpoint. Add the leaving year to the row."
-                ),
-            )
+            self._review(p, "Unclear answer", ref, "leaving_year", (
+                "No leaving year on the roster or the form: the destination could not be "
+                "placed in a checkpoint. Add the leaving year to the row."))
             return None
-        group = self.ctx.calendar.group_for(year, self._local_date(p))
+        group = self.ctx.calendar.group_for(year, self._local_date(p),
+                                            self.out.current(ref, "left_on"))
         if group is None and p.has_destination:
-            self._review(
-                p,
-                "Outside tracking period",
-                ref,
-                "destination",
-                ("Submitted after the three-year tracking period; not recorded."),
-            )
+            self._review(p, "Outside tracking period", ref, "destination",
+                         "Submitted after the three-year tracking period; not recorded.")
         return group
 
     def _problems(self, p: ParsedResponse, ref: str) -> None:

@@ -23,6 +23,7 @@ from destsync.domain.contact_plan import Campaign
 from destsync.domain.context import PlanContext
 from destsync.domain.erasure import erase_rows, erased_keys, replace_contacts, retention_over
 from destsync.domain.freezing import freezes_due
+from destsync.domain.leaving import offer_wants
 from destsync.domain.merge import Merger
 from destsync.domain.metrics import academy_metrics
 from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
@@ -76,6 +77,11 @@ def plan_academy(
     their "not known" outcomes join the same merge, and the returns freeze last."""
     today = now.astimezone(ZoneInfo(ctx.timezone)).date()
     placement = place_responses(snap, roster, responses, ctx, now)
+    for wanted in placement.ours.values():  # a column the tracker lacks is never written
+        for col in snap.absent & wanted.keys():
+            del wanted[col]
+    extra_wants = [w for w in (*extra_wants, *offer_wants(snap.applications, snap.rows))
+                   if w[1] not in snap.absent]
     nccis_follow.follow(snap.base, placement)
     plan = Plan(now=now.isoformat(timespec="seconds"))
     plan.responses_read = placement.responses_read

@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from destsync.domain import sustained, vocab
 from destsync.domain.la_export import current_activity
+from destsync.domain.leaving import LABELS, YEAR13, point_of
 from destsync.domain.model import GROUPS
 from destsync.domain.validation import validation
 
@@ -54,7 +55,10 @@ INTENDED_GROUPS: tuple[str, ...] = (
 )
 SUSTAINED_GROUPS: tuple[str, ...] = MEASURE_GROUPS[:5]
 NOT_APPLICABLE = "z"  # DfE symbol
-ALL_GROUPS: tuple[str, ...] = (*MEASURE_GROUPS[:-2], *INTENDED_GROUPS)
+# The September Guarantee table's rows (Year 11 leavers: an offer of a place recorded).
+OFFER_RECORDED = "Offer of a place recorded"
+OFFER_GROUPS: tuple[str, ...] = (OFFER_RECORDED, "No offer recorded")
+ALL_GROUPS: tuple[str, ...] = (*MEASURE_GROUPS[:-2], *INTENDED_GROUPS, *OFFER_GROUPS)
 _INTENDED_OF = dict(zip(MEASURE_GROUPS[:6], INTENDED_GROUPS[:6], strict=True))
 _KIND_OF = {MEASURE_GROUPS[0]: sustained.EDUCATION, MEASURE_GROUPS[1]: sustained.EDUCATION,
             MEASURE_GROUPS[2]: sustained.EDUCATION, MEASURE_GROUPS[3]: sustained.APPRENTICESHIP,
@@ -71,6 +75,7 @@ CHECKPOINT_LABELS: dict[str, str] = {
     "year1": "One year on",
     "year2": "Two years on",
     "year3": "Three years on",
+    "offer": "September Guarantee",  # not a destination group: see report_points
 }
 TRUST = "Trust"
 COHORT = "All leavers"  # the cohort total, a row of its own for suppression
@@ -223,10 +228,17 @@ class Table:
     groups: tuple[str, ...] = MEASURE_GROUPS
     cohort: dict[str, Cell] = field(default_factory=dict)
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)  # (group, column)
+    point: str = YEAR13  # the leaving point whose cohort it counts
 
     @property
     def label(self) -> str:
-        return f"{CHECKPOINT_LABELS[self.checkpoint]}: leavers of {self.leaving_year}"
+        who = "leavers" if self.point == YEAR13 else f"{LABELS[self.point]} leavers"
+        return f"{CHECKPOINT_LABELS[self.checkpoint]}: {who} of {self.leaving_year}"
+
+    @property
+    def is_offer(self) -> bool:
+        """The September Guarantee table: offers, not destinations (no known row)."""
+        return self.checkpoint == "offer"
 
     def known(self, column: str) -> Cell:
         """Leavers whose destination is known (see NOT_KNOWN_GROUPS): the cohort less the
@@ -244,7 +256,7 @@ class Table:
     def sustained(self, column: str) -> Cell | None:
         """Leavers in a sustained group (None for the intended checkpoint, which has
         none): shown only when each of those cells is, and never from 1 to 5."""
-        if self.checkpoint == "intended":
+        if self.checkpoint in ("intended", "offer"):
             return None
         cells = [self.cells[(g, column)] for g in SUSTAINED_GROUPS]
         n = sum(c.count for c in cells)
@@ -304,16 +316,12 @@ def suppress(counts: Mapping[tuple[str, str], int], cohorts: Mapping[str, int],
 
 def build_tables(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
                  years: Sequence[int] | None = None,
-                 today: date | None = None) -> list[Table]:
-    """Every (cohort, checkpoint) with at least one destination recorded, newest first.
+                 today: date | None = None, point: str = YEAR13) -> list[Table]:
+    """Every (cohort, checkpoint) with at least one destination recorded, newest first,
+    for the leavers of one leaving point (Year 13 unless told).
     ``today`` decides which sustained periods are over (None: all of them)."""
     academies = list(rows_by_academy)
-    by_year: dict[int, dict[str, list[Mapping[str, str]]]] = {}
-    for code, rows in rows_by_academy.items():
-        for row in rows:
-            y = row.get("leaving_year", "").strip()
-            if y.isdigit():
-                by_year.setdefault(int(y), {a: [] for a in academies})[code].append(row)
+    by_year = by_cohort(rows_by_academy, point)
     tables: list[Table] = []
     for year in sorted(by_year, reverse=True):
         if years is not None and year not in years:
@@ -326,18 +334,39 @@ def build_tables(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
             if not any(r.get(f"{group}_destination", "").strip()
                        for rows in cohort_rows.values() for r in rows):
                 continue  # nothing recorded yet at this checkpoint: no table of blanks
-            counts: dict[tuple[str, str], int] = {}
-            for g in groups_of(group):
-                for code in academies:
-                    counts[(g, code)] = tally[code][g]
-                counts[(g, TRUST)] = sum(counts[(g, code)] for code in academies)
-            cohorts = {code: len(cohort_rows[code]) for code in academies}
-            cohorts[TRUST] = sum(cohorts.values())
-            shown, cohort_shown = suppress(counts, cohorts, academies)
-            # A one-school trust's total is that school: one column says it once.
-            t = Table(year, group, [*academies, TRUST] if len(academies) > 1 else academies,
-                      groups_of(group))
-            t.cohort = {c: Cell(n, cohort_shown[c]) for c, n in cohorts.items()}
-            t.cells = {k: Cell(n, shown[k]) for k, n in counts.items()}
-            tables.append(t)
+            tables.append(filled_table(Table(year, group, academies, groups_of(group),
+                                             point=point), tally, cohort_rows))
     return tables
+
+
+def by_cohort(rows_by_academy: Mapping[str, Iterable[Mapping[str, str]]],
+              point: str) -> dict[int, dict[str, list[Mapping[str, str]]]]:
+    """One leaving point's rows: leaving year -> academy -> rows."""
+    academies = list(rows_by_academy)
+    by_year: dict[int, dict[str, list[Mapping[str, str]]]] = {}
+    for code, rows in rows_by_academy.items():
+        for row in rows:
+            y = row.get("leaving_year", "").strip()
+            if y.isdigit() and point_of(row) == point:
+                by_year.setdefault(int(y), {a: [] for a in academies})[code].append(row)
+    return by_year
+
+
+def filled_table(t: Table, tally: Mapping[str, Counter[str]],
+                 cohort_rows: Mapping[str, Sequence[Mapping[str, str]]]) -> Table:
+    """``t`` (its columns the academies) with its counts from ``tally`` (academy -> group
+    -> count), the trust total, and the suppression of small numbers."""
+    academies = list(t.columns)
+    counts: dict[tuple[str, str], int] = {}
+    for g in t.groups:
+        for code in academies:
+            counts[(g, code)] = tally[code][g]
+        counts[(g, TRUST)] = sum(counts[(g, code)] for code in academies)
+    cohorts = {code: len(cohort_rows[code]) for code in academies}
+    cohorts[TRUST] = sum(cohorts.values())
+    shown, cohort_shown = suppress(counts, cohorts, academies)
+    # A one-school trust's total is that school: one column says it once.
+    t.columns = [*academies, TRUST] if len(academies) > 1 else academies
+    t.cohort = {c: Cell(n, cohort_shown[c]) for c, n in cohorts.items()}
+    t.cells = {k: Cell(n, shown[k]) for k, n in counts.items()}
+    return t

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from destsync import __version__
+from destsync.domain.model import LEAVING_POINTS
 from destsync.entrypoints import logs
 from destsync.errors import DestsyncError
 
@@ -94,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     la.add_argument("--config", required=True, type=Path, help="path to the TOML config")
     la.add_argument("--cohort", required=True, type=int, help="leaving year, e.g. 2026")
     la.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    la.add_argument("--leaving-point", default="year13",
+                    choices=[key for key, _ in LEAVING_POINTS],
+                    help="whose file: leavers of Year 13 (the default), Year 11, or mid-year")
 
     su = sub.add_parser("sustained", help="each leaver's actual destinations, judged "
                         "sustained or not, with the evidence (names refs: for staff)")
@@ -192,7 +196,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "history":
         return records.history(args.config, args.ref)
     if args.command == "la-export":
-        return records.la_export(args.config, args.cohort, args.out)
+        return records.la_export(args.config, args.cohort, args.out, args.leaving_point)
     if args.command == "sustained":
         return records.sustained_list(args.config, args.cohort, args.out, args.now)
     if args.command == "la-import":

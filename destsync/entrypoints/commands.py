@@ -264,14 +264,17 @@ def report(config: Path, out: Path, now_text: str | None) -> int:
     """The anonymised report from every academy's tracker. Reads only; writes the folder."""
     from destsync.config.mail import DEFAULT_TEMPLATES
     from destsync.domain.report import TRUST, build_tables
+    from destsync.domain.report_points import guarantee_tables
     from destsync.service.report_output import chart_png, csv_text, render_html, write_report
 
     cfg = load_config(config)
     today = parse_now(now_text, cfg.timezone).date()
     rows = {p.academy.code: list(p.tracker.read().rows.values()) for p in bootstrap.build_all(cfg)}
     tables = build_tables(rows, today=today)
+    chart = chart_png(tables)  # Year 13's, as before
+    # Year 11 leavers: their destinations, then the September Guarantee share.
+    tables += build_tables(rows, today=today, point="year11") + guarantee_tables(rows)
     names = {a.code: a.name for a in cfg.academies} | {TRUST: f"{cfg.trust_name} (all)"}
-    chart = chart_png(tables)
     templates = cfg.mail.templates if (cfg.mail.templates / "report.html.j2").exists() \
         else DEFAULT_TEMPLATES
     files = {

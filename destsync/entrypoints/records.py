@@ -72,18 +72,21 @@ def _no_such_ref(ref: str) -> InputError:
     )
 
 
-def la_export(config: Path, cohort: int, out: Path) -> int:
-    """The file for the local authority: one row per leaver of ``cohort`` in every
-    academy, opted-out students with the identifying fields only. Reads only."""
+def la_export(config: Path, cohort: int, out: Path, point: str = "year13") -> int:
+    """The file for the local authority: one row per leaver of ``cohort`` (of one leaving
+    point) in every academy, opted-out students with the identifying fields only."""
     from destsync.domain.la_export import la_table, opted_out
+    from destsync.domain.leaving import LABELS, point_of
     from destsync.service.la_output import la_csv
 
     cfg = load_config(config)
-    rows = [r for p in build_all(cfg) for r in p.tracker.read().rows.values()]
+    rows = [r for p in build_all(cfg) for r in p.tracker.read().rows.values()
+            if point_of(r) == point]
     table = la_table(rows, cohort, cfg.la_columns)
     _write_private(out, la_csv(table))
     withheld = sum(1 for r in rows if r.get("leaving_year") == str(cohort) and opted_out(r))
-    print(f"la-export: {len(table) - 1} leavers of {cohort} written to {out} "
+    who = "" if point == "year13" else f"{LABELS[point]} "
+    print(f"la-export: {len(table) - 1} {who}leavers of {cohort} written to {out} "
           f"({withheld} opted out: identifying fields only; readable by you only)")
     return 0
 

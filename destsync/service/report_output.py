@@ -23,6 +23,7 @@ from destsync.domain.report import (
     KNOWN_ROW,
     MEASURE_GROUPS,
     NOT_KNOWN,
+    OFFER_RECORDED,
     SMALL,
     SUPPRESSED,
     TRUST,
@@ -47,16 +48,20 @@ def csv_text(tables: Sequence[Table], names: Mapping[str, str]) -> str:
     w.writerow(["leaving_year", "checkpoint", "academy", "measure_group", "count",
                 "percent_of_cohort"])
     for t in tables:
+        # Year 13's checkpoints as before; another leaving point's say whose they are.
+        checkpoint = t.checkpoint if t.point == "year13" else f"{t.point}:{t.checkpoint}"
         for col in t.columns:
             cohort = t.cohort[col]
-            w.writerow([t.leaving_year, t.checkpoint, csv_safe(names[col]), "All leavers",
+            w.writerow([t.leaving_year, checkpoint, csv_safe(names[col]), "All leavers",
                         cohort.text(), ""])
             for g in t.groups:
                 cell = t.cells[(g, col)]
-                w.writerow([t.leaving_year, t.checkpoint, csv_safe(names[col]), g,
+                w.writerow([t.leaving_year, checkpoint, csv_safe(names[col]), g,
                             cell.text(), cell.percent(cohort)])
+            if t.is_offer:
+                continue  # offers, not destinations: the shares above are the figures
             known = t.known(col)
-            w.writerow([t.leaving_year, t.checkpoint, csv_safe(names[col]), KNOWN_ROW,
+            w.writerow([t.leaving_year, checkpoint, csv_safe(names[col]), KNOWN_ROW,
                         known.text(), known.percent(cohort)])
             held = t.sustained(col)
             if held is not None:
@@ -123,7 +128,8 @@ def render_html(templates: Path, trust: str, tables: Sequence[Table],
         template = env.get_template(TEMPLATE)
         return template.render(
             trust=trust, tables=tables, names=names, groups=MEASURE_GROUPS,
-            comparison=year_on_year(tables), labels=CHECKPOINT_LABELS,
+            comparison=year_on_year([t for t in tables if t.point == "year13"]),
+            labels=CHECKPOINT_LABELS, offer_row=OFFER_RECORDED,
             not_known=NOT_KNOWN, small=SMALL, suppressed=SUPPRESSED, today=today,
             chart=base64.b64encode(chart).decode("ascii") if chart else "",
         )

@@ -21,13 +21,33 @@ def test_week_two_of_the_autumn_term_ends_on_the_friday_of_the_following_week() 
 
 
 def test_the_default_deadlines_match_the_trust_framework() -> None:
-    by_key = {cp.key: CAL.deadline(cp, 2026) for cp in DEFAULT_CHECKPOINTS}
+    by_key = {cp.key: CAL.deadline(cp, 2026) for cp in DEFAULT_CHECKPOINTS
+              if cp.point == "year13"}
     assert by_key == {
         "intended": date(2026, 9, 11),
         "actual_unvalidated": date(2026, 12, 31),
         "actual_validated": date(2027, 3, 31),
         "sustained_1": date(2027, 8, 31),
     }
+
+
+def test_year_11_and_mid_year_leavers_have_their_own_default_deadlines() -> None:
+    # The September Guarantee (an offer by the end of September after Year 11), the
+    # local authority's 1 November activity survey, and mid-year leavers at the end of
+    # the academic year they left in.
+    by_key = {(cp.point, cp.key): (CAL.deadline(cp, 2026), cp.offer)
+              for cp in DEFAULT_CHECKPOINTS if cp.point != "year13"}
+    assert by_key == {
+        ("year11", "y11_september_guarantee"): (date(2026, 9, 30), True),
+        ("year11", "y11_activity"): (date(2026, 11, 1), False),
+        ("midyear", "midyear_destination"): (date(2026, 8, 31), False),
+    }
+
+
+def test_a_mid_year_leaver_answering_after_leaving_gives_the_actual_destination() -> None:
+    assert CAL.group_for(2026, date(2026, 3, 1)) == "intended"
+    assert CAL.group_for(2026, date(2026, 3, 1), "2026-02-10") == "actual"
+    assert CAL.group_for(2026, date(2026, 2, 1), "2026-02-10") == "intended"  # before
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,9 @@ def test_the_example_config_loads_as_shipped() -> None:
         "actual_unvalidated",
         "actual_validated",
         "sustained_1",
+        "y11_september_guarantee",  # Year 11 and mid-year defaults: the example lists none
+        "y11_activity",
+        "midyear_destination",
     ]
     assert cfg.academies[0].responses.path is not None
     assert cfg.academies[0].responses.path.exists()
@@ -47,7 +50,8 @@ def test_the_example_config_loads_as_shipped() -> None:
 
 def test_a_minimal_config_gets_the_default_checkpoints_and_questions(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, GOOD))
-    assert len(cfg.checkpoints) == 4
+    assert [cp.key for cp in cfg.checkpoints if cp.point == "year13"] == [
+        "intended", "actual_unvalidated", "actual_validated", "sustained_1"]
     assert cfg.questions["destination"].startswith("What have you secured")
 
 
@@ -136,3 +140,34 @@ def test_a_roster_tab_belongs_to_a_google_tracker_and_replaces_the_csv(tmp_path:
         load_config(write(tmp_path, GOOD + 'roster = { tab = "Roster" }\n'))
     with pytest.raises(ConfigError, match=r"as well as roster\.path"):
         load_config(write(tmp_path, GOOGLE + 'roster = { tab = "Roster", path = "r.csv" }\n'))
+
+
+def test_checkpoints_for_year_11_are_configured_by_leaving_point(tmp_path: Path) -> None:
+    # A config listing its own Year 13 checkpoints keeps the Year 11 and mid-year defaults;
+    # one that lists a Year 11 checkpoint replaces them; a point nobody knows is refused.
+    own = GOOD + """
+[[checkpoints]]
+key = "intended"
+label = "Intended destination"
+group = "intended"
+deadline = "autumn_week2"
+"""
+    cfg = load_config(write(tmp_path, own))
+    assert [(cp.key, cp.point) for cp in cfg.checkpoints] == [
+        ("intended", "year13"), ("y11_september_guarantee", "year11"),
+        ("y11_activity", "year11"), ("midyear_destination", "midyear")]
+    y11 = own + """
+[[checkpoints]]
+key = "sg"
+label = "Offer by 30 September"
+group = "intended"
+deadline = "09-30"
+point = "year11"
+offer = true
+"""
+    cfg = load_config(write(tmp_path, y11))
+    assert [(cp.key, cp.point, cp.offer) for cp in cfg.checkpoints] == [
+        ("intended", "year13", False), ("sg", "year11", True),
+        ("midyear_destination", "midyear", False)]
+    with pytest.raises(ConfigError, match=r"point.*'year12'"):
+        load_config(write(tmp_path, y11.replace('point = "year11"', 'point = "year12"')))
