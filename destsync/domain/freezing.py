@@ -13,7 +13,7 @@ from destsync.domain.model import TrackerSnapshot
 from destsync.domain.plan import Freeze
 from destsync.domain.validation import return_cell, validation
 
-OFFER_NOTE = "Offer recorded"  # the September Guarantee return's note (metrics reads it)
+OFFER_NOTE = "Offer recorded"  # the September Guarantee return's note, before the date
 
 
 def freezes_due(snap: TrackerSnapshot, after: Mapping[str, Mapping[str, str]],

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from destsync.domain import vocab
+from destsync.domain.leaving import point_of
 
 # Checkpoints that hold an activity, latest first; the intended one is a plan, not one.
 ACTIVITY_GROUPS: tuple[str, ...] = ("year3", "year2", "year1", "actual")
@@ -89,12 +90,15 @@ def la_headers(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def la_table(rows: Iterable[Mapping[str, str]], cohort: int,
-             headers: Mapping[str, str] | None = None) -> list[list[str]]:
-    """Header and one row per leaver of ``cohort``, by Ref; an opted-out student's row
-    carries the basic fields only (the others are left empty)."""
+             headers: Mapping[str, str] | None = None,
+             point: str = "year13") -> list[list[str]]:
+    """Header and one row per leaver of ``cohort`` (of one leaving point: Year 11 leavers
+    get a file of the same form), by Ref; an opted-out student's row carries the basic
+    fields only (the others are left empty)."""
     names = la_headers(headers)
     table = [[names[c.field] for c in LA_COLUMNS]]
-    chosen = [r for r in rows if r.get("leaving_year", "").strip() == str(cohort)]
+    chosen = [r for r in rows if r.get("leaving_year", "").strip() == str(cohort)
+              and point_of(r) == point]
     for row in sorted(chosen, key=lambda r: r.get("ref", "")):
         fields, withhold = la_row(row), opted_out(row)
         table.append([fields[c.field] if c.basic or not withhold else "" for c in LA_COLUMNS])

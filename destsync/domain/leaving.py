@@ -88,14 +88,14 @@ def best_offer(applications: Iterable[Mapping[str, str]]) -> tuple[str, str] | N
 
 def offer_wants(applications: Mapping[str, Mapping[str, str]],
                 rows: Mapping[str, Mapping[str, str]]) -> list[Want]:
-    """The September Guarantee cells the Applications tab implies, for rows of Year 11
-    and current Year 12 students alike (anyone the tracker holds): merged like any cell,
-    so an offer a person typed stands."""
+    """The September Guarantee cells the Applications tab implies for Year 11 rows,
+    merged like any cell, so an offer a person typed stands. A sixth-former's offers are
+    for after Year 13, not the Guarantee: a Year 12 leaver's offer is typed by staff."""
     by_ref: dict[str, list[Mapping[str, str]]] = {}
     for app in applications.values():
         by_ref.setdefault(app.get("ref", "").strip(), []).append(app)
     out: list[Want] = []
-    for ref in sorted(set(by_ref) & set(rows)):
+    for ref in sorted(r for r in set(by_ref) & set(rows) if point_of(rows[r]) == YEAR11):
         offer = best_offer(by_ref[ref])
         if offer is not None:
             out += [(ref, "sg_offer", offer[0], "applications"),

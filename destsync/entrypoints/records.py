@@ -80,11 +80,11 @@ def la_export(config: Path, cohort: int, out: Path, point: str = "year13") -> in
     from destsync.service.la_output import la_csv
 
     cfg = load_config(config)
-    rows = [r for p in build_all(cfg) for r in p.tracker.read().rows.values()
-            if point_of(r) == point]
-    table = la_table(rows, cohort, cfg.la_columns)
+    rows = [r for p in build_all(cfg) for r in p.tracker.read().rows.values()]
+    table = la_table(rows, cohort, cfg.la_columns, point)
     _write_private(out, la_csv(table))
-    withheld = sum(1 for r in rows if r.get("leaving_year") == str(cohort) and opted_out(r))
+    withheld = sum(1 for r in rows if r.get("leaving_year") == str(cohort) and opted_out(r)
+                   and point_of(r) == point)
     who = "" if point == "year13" else f"{LABELS[point]} "
     print(f"la-export: {len(table) - 1} {who}leavers of {cohort} written to {out} "
           f"({withheld} opted out: identifying fields only; readable by you only)")

@@ -203,9 +203,8 @@ def test_year_11_and_mid_year_leavers_on_the_emulator(remote: RemoteSchool) -> N
 
 def test_a_tracker_without_the_new_columns_syncs_as_before(school: School,
                                                           tmp_path: Path) -> None:
-    # An older workbook: the four optional columns deleted. A Year 11 roster still syncs,
-    # nothing is written where a column is missing, and a second run changes nothing.
-    add_leavers(school.folder)
+    # An older workbook: made without the four optional columns. A Year 11 roster still
+    # syncs, nothing is written where a column is missing, a second run changes nothing.
     school.sync("2026-06-01")
     wb = openpyxl.load_workbook(school.tracker)
     ws = wb["Tracker"]
@@ -213,8 +212,17 @@ def test_a_tracker_without_the_new_columns_syncs_as_before(school: School,
         headers = [c.value for c in ws[1]]
         ws.delete_cols(headers.index(name) + 1)
     wb.save(school.tracker)
+    add_leavers(school.folder)
     summary = school.sync("2026-06-02")
     assert (summary["cells_updated"], summary["review_items"]) == (0, 0)
     before = school.tracker.read_bytes()
     assert school.sync("2026-06-02")["cells_updated"] == 0
     assert school.tracker.read_bytes() == before
+    # `setup` adds them after the last column; the next sync fills them from the roster.
+    code, _, err = school.cli("setup", "--config", str(school.config))
+    assert code == 0, err
+    assert [c.value for c in openpyxl.load_workbook(school.tracker)["Tracker"][1]][-4:] == list(
+        NEW_COLUMNS)
+    school.sync("2026-06-03")
+    rows = {r["Ref"]: r for r in xlsx_block(school.tracker, "Tracker")}
+    assert (rows[ADA]["Leaving point"], rows[DEE]["Left on"]) == ("Year 11", "2026-02-10")

@@ -32,6 +32,7 @@ from destsync.domain.resolutions import WORDS
 
 __all__ = [
     "LOG", "RETURNS", "REVIEW", "STATE_TABS", "TRACKER", "VISIBLE_TABS", "add_dropdowns",
+    "add_tracker_headers",
     "canonical", "ensure_tabs", "read_block", "replace_block", "set_value", "style_header",
     "update_review",
 ]
@@ -90,10 +91,25 @@ def ensure_tabs(wb: Workbook, tracker_headers: list[str]) -> bool:
     return added or len(wb.sheetnames) != before
 
 
-def _add_review_headers(ws: Worksheet) -> bool:
+def _header(ws: Worksheet) -> list[str]:
+    """A tab's header row up to its last non-empty cell."""
     header = [canonical(c.value).strip() for c in ws[1]] if ws.max_row else []
-    header = header[:max((i + 1 for i, h in enumerate(header) if h), default=0)]
-    missing = missing_review_headers(header)
+    return header[:max((i + 1 for i, h in enumerate(header) if h), default=0)]
+
+
+def _add_review_headers(ws: Worksheet) -> bool:
+    header = _header(ws)
+    return _add_headers(ws, header, missing_review_headers(header))
+
+
+def add_tracker_headers(ws: Worksheet, names: list[str]) -> bool:
+    """The Tracker headers among ``names`` a tab lacks, added after its last one (what
+    `setup` does for the optional leaving-point columns; a sync never adds a column)."""
+    header = _header(ws)
+    return _add_headers(ws, header, [n for n in names if n not in header])
+
+
+def _add_headers(ws: Worksheet, header: list[str], missing: list[str]) -> bool:
     for i, name in enumerate(missing, start=len(header) + 1):
         style_header_cell(ws, i, name)
     return bool(missing)

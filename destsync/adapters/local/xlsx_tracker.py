@@ -28,6 +28,7 @@ from destsync.domain.erase_plan import TabEdit
 from destsync.domain.metrics import METRICS_TAB
 from destsync.domain.model import (
     COLUMN_BY_KEY,
+    OPTIONAL_KEYS,
     LedgerEntry,
     ResponseRecord,
     TrackerSnapshot,
@@ -363,7 +364,8 @@ class XlsxTracker:
         existed = self.path.exists()
         self._stamp = self._file_stamp()
         wb = self._load()
-        changed = L.ensure_tabs(wb, self._tracker_headers)
+        changed = L.ensure_tabs(wb, self._tracker_headers) | L.add_tracker_headers(
+            wb[L.TRACKER], [self.headers[k] for k in COLUMN_BY_KEY if k in OPTIONAL_KEYS])
         index = self.header_index(wb[L.TRACKER])
         L.add_dropdowns(wb[L.TRACKER], index, self.headers)
         if existed and not changed:
