@@ -13,6 +13,7 @@ from datetime import date
 
 from destsync.domain.calendar import AcademicCalendar
 from destsync.domain.model import LEAVING_POINTS, RosterEntry
+from destsync.domain.plan import ReviewItem
 
 YEAR13, YEAR11, MIDYEAR = (key for key, _ in LEAVING_POINTS)
 LABELS: dict[str, str] = dict(LEAVING_POINTS)
@@ -52,6 +53,21 @@ def roster_year(e: RosterEntry, cal: AcademicCalendar) -> int:
     if e.leaving_point != MIDYEAR or not e.left_on:
         return e.leaving_year
     return cal.academic_year(date.fromisoformat(e.left_on)) + 1
+
+
+def missing_columns(absent: Iterable[str], roster: Iterable[RosterEntry]) -> list[ReviewItem]:
+    """A Review row (raised once) when the roster names Year 11 or mid-year leavers and
+    the tracker has no column to hold it: they would count as Year 13 until it has."""
+    entries = list(roster)
+    wanted = {"leaving_point": any(e.leaving_point != YEAR13 for e in entries),
+              "left_on": any(e.left_on for e in entries)}
+    return [ReviewItem(
+        f"Missing column|{key}", "Missing column", "", "", "", header, "", "",
+        f"The roster says it, but the tracker has no {header!r} column, so nothing is "
+        "written there (without Leaving point, everyone counts as Year 13). Run destsync "
+        "setup, or type the header into row 1, then mark this resolved.",
+    ) for key, header in (("leaving_point", "Leaving point"), ("left_on", "Left on"))
+        if key in set(absent) and wanted[key]]
 
 
 def cohorts(rows: Mapping[str, Mapping[str, str]]) -> dict[tuple[str, int], list[str]]:

@@ -23,7 +23,7 @@ from destsync.domain.contact_plan import Campaign
 from destsync.domain.context import PlanContext
 from destsync.domain.erasure import erase_rows, erased_keys, replace_contacts, retention_over
 from destsync.domain.freezing import freezes_due
-from destsync.domain.leaving import offer_wants
+from destsync.domain.leaving import missing_columns, offer_wants
 from destsync.domain.merge import Merger
 from destsync.domain.metrics import academy_metrics
 from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
@@ -91,6 +91,8 @@ def plan_academy(
     ]
     settle(snap.review_open, placement.settled, plan, today.isoformat(), placement.outcomes)
     merger = Merger(snap.base, plan, placement.review_keys)
+    for item in missing_columns(snap.absent, roster):
+        merger.add_review(item)
     expired = _merge(snap, placement, ctx, merger, today)
     _merge_extra(placement, merger, expired, extra_wants)
     audit.record(snap, plan, placement.set_aside, placement.long_answers)

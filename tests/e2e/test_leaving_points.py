@@ -214,7 +214,9 @@ def test_a_tracker_without_the_new_columns_syncs_as_before(school: School,
     wb.save(school.tracker)
     add_leavers(school.folder)
     summary = school.sync("2026-06-02")
-    assert (summary["cells_updated"], summary["review_items"]) == (0, 0)
+    assert (summary["cells_updated"], summary["review_items"]) == (0, 2)
+    missing = [r for r in xlsx_block(school.tracker, "Review") if r["Kind"] == "Missing column"]
+    assert sorted(r["Field"] for r in missing) == ["Leaving point", "Left on"]
     before = school.tracker.read_bytes()
     assert school.sync("2026-06-02")["cells_updated"] == 0
     assert school.tracker.read_bytes() == before

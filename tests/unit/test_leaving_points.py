@@ -106,6 +106,11 @@ def test_nothing_is_written_into_a_column_the_tracker_lacks() -> None:
     plan = plan_academy(snap, [e], [], CTX, at(2026, 3, 1)).plan
     assert not {c.column for c in plan.changes} & OPTIONAL_KEYS
     assert not {col for _, col in plan.base_updates} & OPTIONAL_KEYS
+    # Staff are told once why the roster's Year 11 and mid-year leavers count as Year 13.
+    assert sorted((i.kind, i.field) for i in plan.review) == [
+        ("Missing column", "Leaving point"), ("Missing column", "Left on")]
+    snap.review_keys = {i.key for i in plan.review}
+    assert plan_academy(snap, [e], [], CTX, at(2026, 3, 2)).plan.review == []
 
 
 def test_form_b_and_the_follow_ups_reach_only_those_the_policy_names() -> None:
