@@ -56,9 +56,11 @@ def build_digest(
         text = row.get("leaving_year", "")
         if not text.isdigit():
             continue
-        leaving = int(text)
-        left = today > cal.autumn_week2_end(leaving)
-        group = cal.group_for(leaving, today)
+        leaving, left_on = int(text), row.get("left_on", "")
+        # A mid-year leaver has left on the day they left, not at the end of the year.
+        left = today > cal.autumn_week2_end(leaving) or bool(
+            left_on and left_on[:10] <= today.isoformat())
+        group = cal.group_for(leaving, today, left_on)
         if not left:
             if not known_destination(row, "intended") and leaving <= cal.academic_year(today) + 1:
                 undecided.append(ref)

@@ -187,3 +187,12 @@ def test_the_local_authority_file_for_year_11_has_the_year_13_form() -> None:
     assert y11[0] == y13[0]  # the same columns
     assert [(r[0], r[5]) for r in y11[1:]] == [("Y1", "230")]
     assert [(r[0], r[5]) for r in y13[1:]] == [("T1", "240")]
+
+
+def test_the_digest_asks_where_a_mid_year_leaver_went_not_what_they_intend() -> None:
+    rows = {"M1": row("M1", "Mid-year", left_on="2026-02-10"),
+            "M2": row("M2", "Mid-year", left_on="2026-02-10", actual_destination="College",
+                      actual_nccis="230")}
+    digest = build_digest(rows, {}, CAL, DEFAULT_CHECKPOINTS, datetime(2026, 3, 2, tzinfo=UTC),
+                          0, 0, 0, ())
+    assert (digest["undecided"], digest["no_destination"]) == ([], ["M1"])
