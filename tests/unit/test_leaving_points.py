@@ -4,6 +4,7 @@ record, which campaigns reach Year 11 and mid-year leavers, and the figures per 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -16,8 +17,15 @@ from destsync.domain.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar, resu
 from destsync.domain.campaigns import Audience, plan_campaigns
 from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS
 from destsync.domain.digest import build_digest
+from destsync.domain.freezing import freezes_due
 from destsync.domain.la_export import la_table
-from destsync.domain.leaving import OFFER_STATUSES, best_offer, parse_point, roster_year
+from destsync.domain.leaving import (
+    OFFER_STATUSES,
+    best_offer,
+    parse_point,
+    point_of,
+    roster_year,
+)
 from destsync.domain.metrics import metrics_rows
 from destsync.domain.model import APPLICATION_STATUSES, OPTIONAL_KEYS, TrackerSnapshot
 from destsync.domain.reconcile import plan_academy
@@ -28,7 +36,6 @@ from tests.builders import CTX, at, student
 
 CAL = AcademicCalendar({})
 BY_KEY = {c.key: c for c in DEFAULT_CAMPAIGNS}
-Y11_CPS = tuple(cp for cp in DEFAULT_CHECKPOINTS if cp.point == "year11")
 
 
 def row(ref: str, point: str = "", year: str = "2026", **kw: str) -> dict[str, str]:
@@ -196,3 +203,33 @@ def test_the_digest_asks_where_a_mid_year_leaver_went_not_what_they_intend() -> 
     digest = build_digest(rows, {}, CAL, DEFAULT_CHECKPOINTS, datetime(2026, 3, 2, tzinfo=UTC),
                           0, 0, 0, ())
     assert (digest["undecided"], digest["no_destination"]) == ([], ["M1"])
+
+
+Y13_CPS = tuple(cp for cp in DEFAULT_CHECKPOINTS if cp.point == "year13")
+
+
+@given(st.lists(st.tuples(st.sampled_from(["", "Year 11", "Mid-year"]),
+                          st.sampled_from(["2025", "2026"]),
+                          st.sampled_from(["", "College", "University", "Not known"])),
+                max_size=8),
+       st.dates(date(2026, 6, 1), date(2027, 9, 1)))
+def test_each_leaver_is_in_their_own_points_returns_and_year_13_is_as_before(
+        spec: list[tuple[str, str, str]], today: date) -> None:
+    rows = {f"R{i}": row(f"R{i}", p, y, intended_destination=d, actual_destination=d)
+            for i, (p, y, d) in enumerate(spec)}
+    ctx = CTX
+    freezes = freezes_due(TrackerSnapshot(), rows, ctx, today)
+    point_of_cp = {cp.key: cp.point for cp in DEFAULT_CHECKPOINTS}
+    for f in freezes:
+        for line in f.rows:
+            assert point_of(rows[line[3]]) == point_of_cp[f.checkpoint]
+    # The Year 13 rows alone, under the Year 13 checkpoints alone, give the same Year 13
+    # returns and Metrics rows: the other points change nothing of Year 13's.
+    y13 = {r: v for r, v in rows.items() if point_of(v) == "year13"}
+    only = replace(ctx, checkpoints=Y13_CPS)
+    assert [f for f in freezes if point_of_cp[f.checkpoint] == "year13"] == freezes_due(
+        TrackerSnapshot(), y13, only, today)
+    labels = {cp.label for cp in Y13_CPS}
+    assert [m for m in metrics_rows("OAK", rows.values(), {}, DEFAULT_CHECKPOINTS, CAL, 14,
+                                    today) if m[2] in labels] == metrics_rows(
+        "OAK", y13.values(), {}, Y13_CPS, CAL, 14, today)
