@@ -165,6 +165,12 @@ def test_year_11_and_mid_year_leavers_on_a_workbook(school: School) -> None:
     assert "Actual destination: Year 11 leavers of 2026" in html
     assert "September Guarantee: Year 11 leavers of 2026" in html
     assert "Ada" not in html and "Riverside" not in html  # anonymised: counts only
+    with (report / "report.csv").open(encoding="utf-8-sig") as fh:
+        cells = {(r["checkpoint"], r["measure_group"]): r["count"] for r in csv.DictReader(fh)
+                 if r["leaving_year"] == "2026" and r["academy"].startswith("Oakfield")}
+    # Three Year 11 leavers: under 6, so withheld whole, as any small cohort is.
+    assert cells[("year11:offer", "All leavers")] == cells[("year11:actual", "All leavers")] == "c"
+    assert cells[("actual", "All leavers")] != "c"  # Year 13's figures as before
 
 
 def test_year_11_and_mid_year_leavers_on_the_emulator(remote: RemoteSchool) -> None:
