@@ -186,7 +186,34 @@ def test_the_trusts_dates_come_from_the_config(tmp_path: Path) -> None:
     assert cfg.support == SupportDates(application_by="01-15")
     assert load_config(write(tmp_path, GOOD)).support == SupportDates()
     for bad in ('"15-01"', '"02-30"', '"January"'):
-        with pytest.raises(ConfigError, match="interventions.offer_by is .*, not a month and day"):
+        with pytest.raises(ConfigError, match=r"interventions\.offer_by is .*, not a month"):
             load_config(write(tmp_path, GOOD + f"[interventions]\noffer_by = {bad}\n"))
-    with pytest.raises(ConfigError, match="interventions.spring"):
+    with pytest.raises(ConfigError, match=r"interventions\.spring"):
         load_config(write(tmp_path, GOOD + '[interventions]\nspring = "01-15"\n'))
+
+
+def test_a_results_day_flag_gets_a_digest_the_same_day_as_well_as_the_weekly_one() -> None:
+    from destsync.domain.campaigns import Audience, plan_campaigns
+    from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS
+
+    digest = next(c for c in DEFAULT_CAMPAIGNS if c.audience == "staff")
+    rd = results_day(2027)  # a Thursday
+    monday = rd.replace(day=rd.day - 3)
+    rows = {"OAK-1": planning()}
+    apps = {"a": app("OAK-1", "Firm")}
+
+    def due(day: date, before: dict[str, dict[str, str]] | None = None,
+            row: dict[str, str] | None = None) -> list[str]:
+        aud = Audience("OAK", ("careers@example.org",), CAL, {"OAK-1": row or rows["OAK-1"]},
+                       (), {}, None, apps, before or {})
+        when = datetime.combine(day, datetime.min.time(), UTC)
+        return [m.key for m in plan_campaigns((digest,), aud, when).due]
+
+    assert due(monday) == ["staff_digest/2027-W33/OAK/1"]
+    assert due(rd) == [f"staff_digest/{rd.isoformat()}/OAK/1"]
+    # The day after, nothing new: the week's digest (already sent) is the one due.
+    assert due(rd.replace(day=rd.day + 1)) == ["staff_digest/2027-W33/OAK/1"]
+    # A plan changed on a later day gets its own digest that day.
+    later = rd.replace(day=rd.day + 5)
+    changed = planning(intended_provider="Example Tech", intended_updated=later.isoformat())
+    assert due(later, row=changed) == [f"staff_digest/{later.isoformat()}/OAK/1"]
