@@ -317,8 +317,11 @@ def run_demo(out: Path, seed: int, per_cohort: int, sync: Callable[[Path, str], 
 
     The caller passes the sync in, so the demo does not import the commands that run it.
     """
+    from destsync.entrypoints.demo_journey import add_demo_students
+
     today = date.today()
     cfg = write_school(out, seed, per_cohort, today)
+    add_demo_students(out, today)  # current Year 11 to 13, with intentions and applications
     export = out / "form-a-responses.csv"
     full = export.read_text(encoding="utf-8")
     # Parsed, not split into lines: a hostile answer may hold a line break inside quotes.

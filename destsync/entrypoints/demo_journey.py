@@ -46,7 +46,7 @@ JOURNEY: tuple[Scripted, ...] = (
         ((-2, 10, 8), *UNI), ((0, 10, 2), *UNI), ((1, 6, 10), *UNI), ((2, 6, 9), *UNI),
         ((3, 6, 8), "Employment with training", "Graduate trainee", "", "Ledger & Co"),
     ), (
-        ((-1, 12, 10), "Northtown University", "BA History", "6", "Applied"),
+        ((-1, 11, 10), "Northtown University", "BA History", "6", "Applied"),
         ((0, 3, 1), "Northtown University", "BA History", "6", "Offer"),
         ((0, 5, 12), "Northtown University", "BA History", "6", "Firm"),
         (RESULTS, "Northtown University", "BA History", "6", "Confirmed"),
@@ -69,7 +69,7 @@ JOURNEY: tuple[Scripted, ...] = (
         (RESULTS, "Apprenticeship", "Software developer apprentice", "degree apprenticeship",
          "Example Tech"),
     ), (
-        ((-1, 12, 1), "Northtown University", "BA History", "6", "Applied"),
+        ((-1, 11, 20), "Northtown University", "BA History", "6", "Applied"),
         ((0, 3, 3), "Northtown University", "BA History", "6", "Offer"),
         ((0, 5, 5), "Northtown University", "BA History", "6", "Firm"),
     )),
@@ -96,9 +96,11 @@ def on(leaving_year: int, when: When) -> date:
 
 
 def add_current_students(folder: Path, leaving_year: int, first_adm: int, until: date,
-                         students: tuple[Scripted, ...] = JOURNEY) -> list[str]:
+                         students: tuple[Scripted, ...] = JOURNEY,
+                         forenames: tuple[str, ...] = ()) -> list[str]:
     """Append scripted students to the demo's roster and Form A export (answers up to
-    ``until``) and their applications to ``applications.csv``; return their Refs."""
+    ``until``) and their applications to ``applications.csv``; return their Refs.
+    ``forenames`` renames them in order, so a second cohort on one script is told apart."""
     from destsync.entrypoints.demo import forms_timestamp
 
     roster, export = folder / "roster.csv", folder / "form-a-responses.csv"
@@ -114,11 +116,12 @@ def add_current_students(folder: Path, leaving_year: int, first_adm: int, until:
     with roster.open("a", encoding="utf-8", newline="") as rfh, \
             export.open("a", encoding="utf-8", newline="") as efh:
         rw, ew = csv.writer(rfh), csv.writer(efh)
-        for s in students:
+        for i, s in enumerate(students):
             adm = first_adm + s.n
+            fore = forenames[i] if i < len(forenames) else s.forename
             refs.append(f"OAK-{adm}")
             dob = date(leaving_year - (16 if s.point == "year11" else 18), 1 + s.n % 12, 10)
-            cells = {c["ref"]: str(adm), c["forename"]: s.forename, c["surname"]: s.surname,
+            cells = {c["ref"]: str(adm), c["forename"]: fore, c["surname"]: s.surname,
                      c["dob"]: dob.strftime("%d/%m/%Y"), c["leaving_year"]: str(leaving_year),
                      c["parent_email"]: f"parent.{adm}@example.org",
                      c["leaving_point"]: labels[s.point]}
@@ -127,10 +130,10 @@ def add_current_students(folder: Path, leaving_year: int, first_adm: int, until:
                 d = on(leaving_year, when)
                 if d > until:
                     continue
-                answers = {"reference": f"OAK-{adm}", "name": f"{s.forename} {s.surname}",
+                answers = {"reference": f"OAK-{adm}", "name": f"{fore} {s.surname}",
                            "dob": dob.strftime("%d/%m/%Y"), "leaving_year": str(leaving_year),
-                           "email": f"{s.forename}.{adm}@example.org".lower(),
-                           "phone": f"07700 900{adm % 1000:03d}", "destination": dest,
+                           "email": f"{fore}.{adm}@example.org".lower(),
+                           "phone": "", "destination": dest,
                            "course": course, "level": level, "provider": provider,
                            "start_date": f"01/09/{leaving_year}", "duration": "",
                            "consent": "Yes"}
@@ -166,3 +169,13 @@ def applications_on(path: Path, day: date) -> dict[str, dict[str, str]]:
             if app["updated"] <= day.isoformat():
                 out[f"{app['ref']}/{app['provider']}/{app['course']}".lower()] = app
     return out
+
+
+def add_demo_students(folder: Path, today: date) -> list[str]:
+    """The demo school's current students on ``today``: the journey as this year's
+    Year 13 and as Year 12, and the two Year 11s; their answers and applications so far."""
+    ay = today.year if today.month >= 9 else today.year - 1
+    return [*add_current_students(folder, ay + 1, 2000, today),
+            *add_current_students(folder, ay + 2, 2100, today,
+                                  forenames=("Priya", "Omar", "Nia", "Kai", "Rosa")),
+            *add_current_students(folder, ay + 1, 2200, today, YEAR11)]
