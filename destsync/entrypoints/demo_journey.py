@@ -91,6 +91,13 @@ YEAR11: tuple[Scripted, ...] = (
 )
 
 
+def forms_timestamp(d: datetime) -> str:
+    """The way Forms writes Timestamp in its CSV export."""
+    hour = d.hour % 12 or 12
+    ampm = "AM" if d.hour < 12 else "PM"
+    return f"{d:%Y/%m/%d} {hour}:{d:%M:%S} {ampm} GMT"
+
+
 def on(leaving_year: int, when: When) -> date:
     return date(leaving_year + when[0], when[1], when[2])
 
@@ -101,8 +108,6 @@ def add_current_students(folder: Path, leaving_year: int, first_adm: int, until:
     """Append scripted students to the demo's roster and Form A export (answers up to
     ``until``) and their applications to ``applications.csv``; return their Refs.
     ``forenames`` renames them in order, so a second cohort on one script is told apart."""
-    from destsync.entrypoints.demo import forms_timestamp
-
     roster, export = folder / "roster.csv", folder / "form-a-responses.csv"
     c = {**DEFAULT_ROSTER_COLUMNS, "leaving_point": LEAVING_POINT}
     with roster.open(encoding="utf-8", newline="") as fh:
