@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from destsync.config.google import DEFAULT_QUOTA as DEFAULT_QUOTA  # re-exported
 from destsync.config.google import GoogleSettings as GoogleSettings  # re-exported
 from destsync.config.google import parse_google
+from destsync.config.interventions import parse_interventions
 from destsync.config.local_authority import parse_local_authority
 from destsync.config.mail import (
     MailSettings,
@@ -28,6 +29,7 @@ from destsync.config.metrics import MetricsSettings, parse_metrics
 from destsync.config.reader import TableReader, config_path, to_date
 from destsync.domain.calendar import DEFAULT_CHECKPOINTS, AcademicCalendar, Checkpoint
 from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS, Campaign
+from destsync.domain.interventions import SupportDates
 from destsync.domain.model import COLUMN_BY_KEY, FORM_FIELDS, GROUPS, LEAVING_POINTS
 from destsync.errors import ConfigError
 
@@ -104,6 +106,7 @@ class Config:
     google: GoogleSettings = field(default_factory=GoogleSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     la_columns: dict[str, str] = field(default_factory=dict)  # the LA's own headers
+    support: SupportDates = field(default_factory=SupportDates)  # [interventions] dates
 
 
 def load_config(path: str | Path) -> Config:
@@ -196,6 +199,7 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
     google = parse_google(root.table("google"), file)
     metrics = parse_metrics(root, file)
     la_columns = parse_local_authority(root)
+    support = parse_interventions(root)
     if root.has("columns"):
         # The tracker's "rename the header, or set columns.<key>" hint leads people to a
         # top-level [columns] table; say where it belongs instead of "remove it".
@@ -222,6 +226,7 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
         google=google,
         metrics=metrics,
         la_columns=la_columns,
+        support=support,
     )
 
 

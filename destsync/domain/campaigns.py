@@ -39,6 +39,7 @@ from destsync.domain.answers import STOP_ANSWER
 from destsync.domain.calendar import AcademicCalendar, results_day
 from destsync.domain.consent import version_in
 from destsync.domain.contact_plan import Campaign
+from destsync.domain.interventions import flagged_today
 from destsync.domain.leaving import MIDYEAR, YEAR11, YEAR13, point_of
 from destsync.domain.model import LedgerEntry, RosterEntry
 
@@ -148,6 +149,9 @@ class Audience:
     # Consent wordings on record (``domain.consent``); None: not checked. A "Yes" whose
     # evidence names a wording destsync has no record of is not consent to contact.
     versions: frozenset[str] | None = None
+    # The Applications tab and the rows as this run read them: results-day flags.
+    applications: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    before: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def known_wording(self, row: Mapping[str, str]) -> bool:
         v = version_in(row.get("consent_evidence", ""))
@@ -199,7 +203,11 @@ def _people(c: Campaign, aud: Audience, today: date) -> Iterable[_Person]:
         if c.audience == "staff":
             if year == today.year:
                 iso = today.isocalendar()
-                yield _Person(aud.code, f"{iso.year}-W{iso.week:02d}", aud.staff_to, today,
+                # A results-day flag raised today gets a digest today, not next week.
+                cycle = today.isoformat() if flagged_today(
+                    aud.rows, aud.applications, aud.calendar, today, aud.before) \
+                    else f"{iso.year}-W{iso.week:02d}"
+                yield _Person(aud.code, cycle, aud.staff_to, today,
                               today, bool(aud.staff_to), False, False, "")
             continue
         if c.audience == "parents":

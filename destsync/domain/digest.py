@@ -14,6 +14,7 @@ from typing import Any
 from destsync.domain import vocab
 from destsync.domain.calendar import AcademicCalendar, Checkpoint, next_deadline
 from destsync.domain.campaigns import at_or_after, parse_key
+from destsync.domain.interventions import ACTIONS, SupportDates, interventions, sections
 from destsync.domain.leaving import cohorts, has_offer
 from destsync.domain.mailback import bounced_refs
 from destsync.domain.model import GROUPS, LedgerEntry
@@ -35,7 +36,13 @@ def build_digest(
     due: int,
     deferred: Iterable[str],
     short: Iterable[str] = (),
+    applications: Mapping[str, Mapping[str, str]] | None = None,
+    dates: SupportDates | None = None,
+    before: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
+    """``applications`` is the Applications tab (``TrackerSnapshot.applications``),
+    ``dates`` the trust's intervention dates and ``before`` the rows as this run read
+    them (a plan changed in this run): together they give the support sections."""
     today = now.date()
     by_point = cohorts(rows)
     nxt = next_deadline(cal, checkpoints, today, set(by_point))
@@ -89,6 +96,10 @@ def build_digest(
         "bounced": _cut(bounced_refs(ledger)),
         # Attempts the window cannot hold: staff may phone, or widen the window.
         "short": _cut(sorted(short)),
+        # Per year group: who needs which intervention now (``domain.interventions``).
+        "support": sections(interventions(rows, applications or {}, cal,
+                                          dates or SupportDates(), today, before),
+                            MAX_LISTED),
         "review_total": review_total,
         "review_new": review_new,
         "sent": dict(sorted(sent.items())),
@@ -158,6 +169,17 @@ def sample_digest() -> dict[str, Any]:
         "unvalidated": ["OAK-0044"],
         "bounced": ["OAK-0019"],
         "short": ["annual_survey OAK-0023 (2 left)"],
+        "support": [
+            {"group": "Year 12", "items": [
+                {"kind": "no_intention", "label": ACTIONS["no_intention"][0],
+                 "action": ACTIONS["no_intention"][1], "count": 2,
+                 "refs": ["OAK-0101", "OAK-0117"]}]},
+            {"group": "Year 13", "items": [
+                {"kind": "plan_changed", "label": ACTIONS["plan_changed"][0],
+                 "action": ACTIONS["plan_changed"][1], "count": 1, "refs": ["OAK-0052"]},
+                {"kind": "no_application", "label": ACTIONS["no_application"][0],
+                 "action": ACTIONS["no_application"][1], "count": 1, "refs": ["OAK-0060"]}]},
+        ],
         "review_total": 6,
         "review_new": 2,
         "sent": {"annual_survey": 40, "form_b": 118},

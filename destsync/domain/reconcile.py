@@ -101,7 +101,7 @@ def plan_academy(
     if contact is not None:
         versions = frozenset(known_versions(snap.meta) | {ctx.consent_version}) - {""}
         audience = Audience(ctx.academy_code, contact.staff, ctx.calendar, rows, roster,
-                            snap.ledger, versions)
+                            snap.ledger, versions, snap.applications, snap.rows)
         camp = plan_campaigns(contact.campaigns, audience, now)
         wants = [(o.ref, col, value, f"campaign {o.campaign}"
                   + (f" ({o.evidence})" if o.evidence else ""))

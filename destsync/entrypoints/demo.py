@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from destsync.config.settings import DEFAULT_QUESTIONS, DEFAULT_ROSTER_COLUMNS
+from destsync.entrypoints.demo_journey import add_demo_students, forms_timestamp
 
 FORENAMES = (
     "Amara",
@@ -222,13 +223,6 @@ def make_responses(
     return rows
 
 
-def forms_timestamp(d: datetime) -> str:
-    """The way Forms writes Timestamp in its CSV export."""
-    hour = d.hour % 12 or 12
-    ampm = "AM" if d.hour < 12 else "PM"
-    return f"{d:%Y/%m/%d} {hour}:{d:%M:%S} {ampm} GMT"
-
-
 def write_responses(path: Path, rows: list[tuple[datetime, dict[str, str]]]) -> None:
     keys = list(DEFAULT_QUESTIONS)
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -319,6 +313,7 @@ def run_demo(out: Path, seed: int, per_cohort: int, sync: Callable[[Path, str], 
     """
     today = date.today()
     cfg = write_school(out, seed, per_cohort, today)
+    add_demo_students(out, today)  # current Year 11 to 13, with intentions and applications
     export = out / "form-a-responses.csv"
     full = export.read_text(encoding="utf-8")
     # Parsed, not split into lines: a hostile answer may hold a line break inside quotes.

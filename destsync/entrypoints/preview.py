@@ -41,7 +41,7 @@ def render_preview(
                 ctx = message_context(cfg, a, {}, ref, str(now.year))
                 ctx["digest"] = build_digest(snap.rows, snap.ledger, cfg.calendar,
                                              cfg.checkpoints, now, len(snap.review_keys), 0,
-                                             0, [])
+                                             0, [], (), snap.applications, cfg.support)
             elif ref in snap.rows:
                 ctx = message_context(cfg, a, snap.rows[ref], ref, str(now.year))
             if ctx is not None:

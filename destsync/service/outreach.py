@@ -121,6 +121,7 @@ def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
             s.rows, s.snap.ledger, cfg.calendar, cfg.checkpoints, now,
             len(s.snap.review_keys) + len(s.plan.review), len(s.plan.review), due,
             [d.campaign.key for d in deferred], s.camp.short,
+            s.snap.applications, cfg.support, s.snap.rows,
         )
     subject, text, html = renderer.render(m.campaign.template, m.campaign.subject, ctx)
     return OutgoingMessage(m.key, m.ref, m.campaign.key, ", ".join(m.to), subject, text, html,
