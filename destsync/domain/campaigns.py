@@ -34,7 +34,7 @@ from datetime import date, datetime, timedelta
 from destsync.domain import vocab
 from destsync.domain.answers import STOP_ANSWER
 from destsync.domain.calendar import AcademicCalendar, results_day
-from destsync.domain.consent import version_in
+from destsync.domain.consent import STAFF, channel_in, version_in
 from destsync.domain.contact_plan import Campaign
 from destsync.domain.model import LedgerEntry, RosterEntry
 
@@ -143,9 +143,17 @@ class Audience:
     # Consent wordings on record (``domain.consent``); None: not checked. A "Yes" whose
     # evidence names a wording destsync has no record of is not consent to contact.
     versions: frozenset[str] | None = None
+    # A "Yes" staff recorded carries no wording destsync showed: it lets destsync make
+    # contact only when the trust says so (``trust.staff_consent_contacts``).
+    staff_counts: bool = False
 
-    def known_wording(self, row: Mapping[str, str]) -> bool:
-        v = version_in(row.get("consent_evidence", ""))
+    def contact_consented(self, row: Mapping[str, str]) -> bool:
+        """Whether the row's "Yes" is consent destsync may act on: under a known wording,
+        and not recorded by staff alone unless the trust counts that."""
+        text = row.get("consent_evidence", "")
+        if channel_in(text) == STAFF and not self.staff_counts:
+            return False
+        v = version_in(text)
         return self.versions is None or not v or v in self.versions
 
 
@@ -218,7 +226,7 @@ def _people(c: Campaign, aud: Audience, today: date) -> Iterable[_Person]:
             refusing = row.get("consent", "") in REFUSING or status in NO_CONTACT
             yield _Person(
                 ref, str(year), (email,) if email else (), start, end,
-                row.get("consent", "") == "Yes" and aud.known_wording(row) and not refusing
+                row.get("consent", "") == "Yes" and aud.contact_consented(row) and not refusing
                 and bool(email), refusing,
                 _responded(row, groups, group, since), group,
                 bool(row.get("phone", "").strip()),
