@@ -136,3 +136,12 @@ def test_a_roster_tab_belongs_to_a_google_tracker_and_replaces_the_csv(tmp_path:
         load_config(write(tmp_path, GOOD + 'roster = { tab = "Roster" }\n'))
     with pytest.raises(ConfigError, match=r"as well as roster\.path"):
         load_config(write(tmp_path, GOOGLE + 'roster = { tab = "Roster", path = "r.csv" }\n'))
+
+
+def test_staff_consent_counts_for_contact_only_when_the_trust_says_so(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, GOOD)).staff_consent_contacts is False
+    on = GOOD.replace("[trust]\n", "[trust]\nstaff_consent_contacts = true\n")
+    assert load_config(write(tmp_path, on)).staff_consent_contacts is True
+    bad = GOOD.replace("[trust]\n", '[trust]\nstaff_consent_contacts = "yes"\n')
+    with pytest.raises(ConfigError, match="staff_consent_contacts"):
+        load_config(write(tmp_path, bad))
