@@ -37,14 +37,17 @@ class StaffWord:
     column: str  # "consent" or "contact_status"
 
 
-def staff_word(ref: str, row: Mapping[str, str], base: Base) -> StaffWord | None:
+def staff_word(ref: str, row: Mapping[str, str], base: Base,
+               answered: str = "") -> StaffWord | None:
     """The consent a person's edit of ``ref``'s row says, if one stands. A withdrawal in
-    Contact status comes first: it stops contact whatever the Consent cell says."""
+    Contact status comes first: it stops contact whatever the Consent cell says.
+    ``answered``: the latest Form A answer's Consent value; a cell that already says the
+    same is the form's word (the merge takes it as read), not a staff edit."""
     status = row.get("contact_status", "").strip()
     if status in WITHDRAWN_STATUSES and status != base.get((ref, "contact_status"), "").strip():
         return StaffWord("Withdrawn", f'Contact status "{status}"', "contact_status")
     said = row.get("consent", "").strip()
-    if said in STAFF_VALUES and said != base.get((ref, "consent"), "").strip():
+    if said in STAFF_VALUES and said not in (base.get((ref, "consent"), "").strip(), answered):
         return StaffWord(said, f'Consent "{said}"', "consent")
     return None  # a blank cell, or a value that is not an option, proposes nothing
 
@@ -62,13 +65,14 @@ def settle(base: Base, p: Placement, today: date) -> dict[tuple[str, str], str]:
     answer replaces (``reconcile`` merges with them and writes them to the base)."""
     adopted: dict[tuple[str, str], str] = {}
     for ref, row in p.known_rows.items():
-        word = staff_word(ref, row, base)
+        ours = p.ours.get(ref, {})
+        form = ours.get("consent", ("", ""))[0]
+        word = staff_word(ref, row, base, form)
         if word is None:
             continue
         recorded = base.get((ref, "consent_evidence"), "")
         seen = seen_on(word, recorded, today)
-        ours = p.ours.setdefault(ref, {})
-        answered = ours.get("consent_date", ("", ""))[0] if "consent" in ours else ""
+        answered = ours.get("consent_date", ("", ""))[0] if form else ""
         if word.column == "consent" and answered > seen:
             adopted[(ref, "consent")] = row.get("consent", "")
             continue
@@ -78,5 +82,5 @@ def settle(base: Base, p: Placement, today: date) -> dict[tuple[str, str], str]:
             if row.get(col, "") == base.get((ref, col), ""):
                 p.want(ref, col, value, STAFF)
             else:
-                ours.pop(col, None)
+                p.ours.get(ref, {}).pop(col, None)
     return adopted

@@ -127,6 +127,17 @@ def test_a_newer_form_answer_replaces_the_staff_edit_and_then_stays(
         assert run.cells() == settled
 
 
+def test_a_typed_yes_that_the_first_form_answer_agrees_with_is_the_forms_from_the_start(
+        ) -> None:
+    run = Run()
+    run.sync(at(2026, 6, 1))
+    run.t.staff_edit(REF, "consent", "Yes")  # typed before destsync read any answer
+    run.responses.append(response("r1", at(2026, 6, 10), S))
+    run.sync(at(2026, 6, 11))
+    assert run.row()["consent_evidence"].startswith("given via Form A (Form A response r1")
+    assert touched(run.sync(at(2026, 6, 12))) == []
+
+
 def test_a_persons_own_evidence_or_date_stands_and_raises_no_conflict() -> None:
     run = Run(response("r1", at(2026, 6, 10), S))
     run.sync(at(2026, 6, 11))
