@@ -138,6 +138,16 @@ def test_a_typed_yes_that_the_first_form_answer_agrees_with_is_the_forms_from_th
     assert touched(run.sync(at(2026, 6, 12))) == []
 
 
+def test_a_staff_yes_does_not_undo_a_form_no() -> None:
+    run = Run(response("r1", at(2026, 6, 10), S, consent="No"))
+    run.sync(at(2026, 6, 11))
+    run.t.staff_edit(REF, "consent", "Yes")
+    run.t.staff_edit(REF, "email", "typed.by.staff@example.org")
+    run.sync(at(2026, 6, 20))
+    assert (run.row()["consent"], run.row()["email"]) == ("Yes", "")
+    assert channel_in(run.row()["consent_evidence"]) == "staff"
+
+
 def test_a_persons_own_evidence_or_date_stands_and_raises_no_conflict() -> None:
     run = Run(response("r1", at(2026, 6, 10), S))
     run.sync(at(2026, 6, 11))
