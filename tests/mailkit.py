@@ -152,6 +152,8 @@ def school_snapshot(n: int = 8) -> tuple[TrackerSnapshot, list[RosterEntry]]:
                "email": f"s{i}@example.org" if consent == "Yes" else "",
                "parent_email": f"p{i}@example.org"}
         snap.rows[ref] = row
+        # As destsync wrote it from a Form A answer: not a staff edit (``staff_consent``).
+        snap.base[(ref, "consent")] = consent
         roster.append(RosterEntry(ref, forename, "O'Example", "", leaving, f"p{i}@example.org"))
     return snap, roster
 

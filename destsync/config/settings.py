@@ -99,6 +99,7 @@ class Config:
     timezone: str = "Europe/London"
     freeze_late_days: int = 14
     retention_grace_days: int = 180
+    staff_consent_contacts: bool = False  # a staff-recorded "Yes" alone lets destsync email
     mail: MailSettings = field(default_factory=default_mail)
     campaigns: tuple[Campaign, ...] = DEFAULT_CAMPAIGNS
     reference_entry: str = ""  # the prefill key of the reference question, "entry.123"
@@ -162,6 +163,9 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
     # Contact details are erased this many days after the year-3 check ends (31 March,
     # four years after leaving); anonymised destinations stay.
     grace_days = trust.integer("retention_grace_days", 180, 0, 3 * 366)
+    # Off by default: a staff "Yes" has no wording destsync showed the student, and
+    # contact happens only under a consent of a known wording (README, consent).
+    staff_contacts = trust.flag("staff_consent_contacts", False)
     trust.done()
 
     cal_t = root.table("calendar")
@@ -219,6 +223,7 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
         timezone=timezone,
         freeze_late_days=late_days,
         retention_grace_days=grace_days,
+        staff_consent_contacts=staff_contacts,
         mail=mail,
         campaigns=campaigns,
         reference_entry=reference_entry,

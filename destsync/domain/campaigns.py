@@ -37,10 +37,11 @@ from datetime import date, datetime, timedelta
 from destsync.domain import vocab
 from destsync.domain.answers import STOP_ANSWER
 from destsync.domain.calendar import AcademicCalendar, results_day
-from destsync.domain.consent import version_in
+from destsync.domain.consent import STAFF, channel_in, version_in
 from destsync.domain.contact_plan import Campaign
 from destsync.domain.interventions import flagged_today
 from destsync.domain.leaving import MIDYEAR, YEAR11, YEAR13, point_of
+from destsync.domain.ledger_time import after
 from destsync.domain.model import LedgerEntry, RosterEntry
 
 SENT_STATES = ("sent", "bounced")  # an attempt that was made, whatever came of it
@@ -152,9 +153,17 @@ class Audience:
     # The Applications tab and the rows as this run read them: results-day flags.
     applications: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     before: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # A "Yes" staff recorded carries no wording destsync showed: it lets destsync make
+    # contact only when the trust says so (``trust.staff_consent_contacts``).
+    staff_counts: bool = False
 
-    def known_wording(self, row: Mapping[str, str]) -> bool:
-        v = version_in(row.get("consent_evidence", ""))
+    def contact_consented(self, row: Mapping[str, str]) -> bool:
+        """Whether the row's "Yes" is consent destsync may act on: under a known wording,
+        and not recorded by staff alone unless the trust counts that."""
+        text = row.get("consent_evidence", "")
+        if channel_in(text) == STAFF and not self.staff_counts:
+            return False
+        v = version_in(text)
         return self.versions is None or not v or v in self.versions
 
 
@@ -235,7 +244,7 @@ def _people(c: Campaign, aud: Audience, today: date) -> Iterable[_Person]:
             refusing = row.get("consent", "") in REFUSING or status in NO_CONTACT
             yield _Person(
                 ref, str(year), (email,) if email else (), start, stop,
-                row.get("consent", "") == "Yes" and aud.known_wording(row) and not refusing
+                row.get("consent", "") == "Yes" and aud.contact_consented(row) and not refusing
                 and bool(email), refusing,
                 _responded(row, groups, group, since), group,
                 bool(row.get("phone", "").strip()),
@@ -366,25 +375,7 @@ def sent_since(ledgers: Iterable[Mapping[str, LedgerEntry]], since: datetime) ->
     longer counts at T + 24 h, so a run at the same time the next day has the whole cap
     (at or after, a daily run at a fixed time sent a backlog only every other day)."""
     return sum(1 for ledger in ledgers for e in ledger.values()
-               if e.state == "sent" and _after(e.at, since))
-
-
-def _after(at: str, since: datetime) -> bool:
-    """A ledger time strictly after ``since``; one that cannot be read is not."""
-    try:
-        when = datetime.fromisoformat(at)
-    except ValueError:
-        return False
-    return (when if when.tzinfo else when.replace(tzinfo=since.tzinfo)) > since
-
-
-def at_or_after(at: str, since: datetime) -> bool:
-    """A ledger time at or after ``since``; one that cannot be read is not."""
-    try:
-        when = datetime.fromisoformat(at)
-    except ValueError:
-        return False
-    return (when if when.tzinfo else when.replace(tzinfo=since.tzinfo)) >= since
+               if e.state == "sent" and after(e.at, since))
 
 
 def apply_cap(

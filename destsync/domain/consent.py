@@ -27,7 +27,14 @@ def withdrawn(contact_status: str, consent: str) -> bool:
 # on the form is a new version and the old one can still be shown.
 WORDING_PREFIX = "consent_wording/"
 STATES = {"Yes": "given", "No": "refused", "Withdrawn": "withdrawn", "": "not asked"}
+# How destsync learnt it: a Form A answer, a person's edit of the tracker, the stop link
+# (a prefilled Form A answer "No, stop contacting me"). "email reply" is reserved: a reply
+# never changes consent (``mailback`` puts it on Review for staff, whose edit is "staff").
 CHANNELS = ("Form A", "staff", "stop link", "email reply")
+FORM_A, STAFF, STOP_LINK, EMAIL_REPLY = CHANNELS
+NO_WORDING = "n/a"  # staff recorded it: destsync showed no wording
+_CHANNEL = re.compile(r"^\w[\w ]* via (" + "|".join(CHANNELS) + r")\b")
+_SEEN = re.compile(r"seen (\d{4}-\d{2}-\d{2})\)$")
 
 
 def version_of(question: str) -> str:
@@ -38,10 +45,27 @@ def state_of(consent: str) -> str:
     return STATES.get(consent.strip(), "not asked")
 
 
-def evidence(consent: bool, channel: str, version: str, record: str) -> str:
-    """The Consent evidence cell: how, under which wording, and on which record."""
+def evidence(said: str, channel: str, version: str, record: str) -> str:
+    """The Consent evidence cell: the state ``said`` (a Consent value), how, under which
+    wording, and on which record."""
     wording = f", wording {version}" if version else ""
-    return f"{'given' if consent else 'refused'} via {channel}{wording} ({record})"
+    return f"{state_of(said)} via {channel}{wording} ({record})"
+
+
+def staff_evidence(said: str, what: str, seen: str) -> str:
+    """Consent a person typed or chose on the tracker: ``what`` names the cell and value,
+    ``seen`` the day destsync first saw it (kept from run to run by ``seen_in``)."""
+    return evidence(said, STAFF, NO_WORDING, f"{what}, seen {seen}")
+
+
+def channel_in(evidence_text: str) -> str:
+    m = _CHANNEL.match(evidence_text.strip())
+    return m.group(1) if m else ""
+
+
+def seen_in(evidence_text: str) -> str:
+    m = _SEEN.search(evidence_text.strip())
+    return m.group(1) if m else ""
 
 
 def version_in(evidence_text: str) -> str:

@@ -19,6 +19,7 @@ class PlanContext:
     retention_grace_days: int = 180
     timezone: str = "Europe/London"  # the school's: dates of submissions are its dates
     consent_wording: str = ""  # the consent question's text, as the form asks it
+    staff_consent_contacts: bool = False  # a staff "Yes" alone lets destsync email
 
     @property
     def consent_version(self) -> str:

@@ -13,9 +13,10 @@ from typing import Any
 
 from destsync.domain import vocab
 from destsync.domain.calendar import AcademicCalendar, Checkpoint, next_deadline
-from destsync.domain.campaigns import at_or_after, parse_key
+from destsync.domain.campaigns import parse_key
 from destsync.domain.interventions import ACTIONS, SupportDates, interventions, sections
 from destsync.domain.leaving import cohorts, has_offer
+from destsync.domain.ledger_time import at_or_after
 from destsync.domain.mailback import bounced_refs
 from destsync.domain.model import GROUPS, LedgerEntry
 from destsync.domain.report import is_known, type_group

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from destsync.domain import leaving, resolutions
 from destsync.domain.answers import CONTACT_KEYS, ParsedResponse, parse_response
-from destsync.domain.consent import evidence, version_for
+from destsync.domain.consent import FORM_A, STOP_LINK, evidence, version_for
 from destsync.domain.context import PlanContext
 from destsync.domain.identity import near_match
 from destsync.domain.locating import Outcome, locate_all
@@ -283,9 +283,10 @@ class _Placer(TypedAndForwarded):
             said = "Withdrawn" if p.withdraws else ("Yes" if p.consent else "No")
             self.out.want(ref, "consent", said, rid)
             self.out.want(ref, "consent_date", self._local_date(p).isoformat(), rid)
-            prior = self.snap.base.get((ref, "consent_evidence"), "")
+            version = version_for(self.snap.base.get((ref, "consent_evidence"), ""), rid,
+                                  self.ctx.consent_version)
             self.out.want(ref, "consent_evidence", evidence(
-                p.consent, "Form A", version_for(prior, rid, self.ctx.consent_version),
+                said, STOP_LINK if p.withdraws else FORM_A, version,
                 f"Form A response {rid}, {p.raw.source}"), rid)
             self._consent[ref] = p.consent
         # A response that skips the consent question inherits the student's last answer

@@ -11,11 +11,11 @@ order, once per academy per run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from destsync.domain import audit, nccis_follow
+from destsync.domain import audit, nccis_follow, staff_consent
 from destsync.domain.answers import CONTACT_KEYS
 from destsync.domain.campaigns import Audience, CampaignPlan, plan_campaigns
 from destsync.domain.consent import known_versions, new_wording, withdrawn
@@ -83,7 +83,11 @@ def plan_academy(
     extra_wants = [w for w in (*extra_wants, *offer_wants(snap.applications, snap.rows))
                    if w[1] not in snap.absent]
     nccis_follow.follow(snap.base, placement)
+    adopted = staff_consent.settle(snap.base, placement, today)
+    if adopted:  # staff Consent edits a newer Form A answer replaces: merged as read
+        snap = replace(snap, base={**snap.base, **adopted})
     plan = Plan(now=now.isoformat(timespec="seconds"))
+    plan.base_updates.update(adopted)
     plan.responses_read = placement.responses_read
     plan.review = placement.review
     plan.responses = [
@@ -101,7 +105,8 @@ def plan_academy(
     if contact is not None:
         versions = frozenset(known_versions(snap.meta) | {ctx.consent_version}) - {""}
         audience = Audience(ctx.academy_code, contact.staff, ctx.calendar, rows, roster,
-                            snap.ledger, versions, snap.applications, snap.rows)
+                            snap.ledger, versions, snap.applications, snap.rows,
+                            staff_counts=ctx.staff_consent_contacts)
         camp = plan_campaigns(contact.campaigns, audience, now)
         wants = [(o.ref, col, value, f"campaign {o.campaign}"
                   + (f" ({o.evidence})" if o.evidence else ""))

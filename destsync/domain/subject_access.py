@@ -12,7 +12,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from destsync.domain import layout
-from destsync.domain.consent import WORDING_PREFIX, state_of, version_in
+from destsync.domain.consent import (
+    WITHDRAWN_STATUSES,
+    WORDING_PREFIX,
+    channel_in,
+    state_of,
+    version_in,
+)
 from destsync.domain.model import RawResponse, TrackerSnapshot, header_of
 from destsync.domain.tombstone import TOMBSTONE_PREFIX, Tombstones, hashed
 
@@ -82,8 +88,11 @@ def consent_record(row: Mapping[str, str], meta: Mapping[str, str]) -> dict[str,
     evidence = row.get("consent_evidence", "")
     version = version_in(evidence)
     return {
-        "state": state_of(row.get("consent", "")),
+        # Staff's "Consent withdrawn" in Contact status withdraws whatever Consent says.
+        "state": "withdrawn" if row.get("contact_status", "").strip() in WITHDRAWN_STATUSES
+        else state_of(row.get("consent", "")),
         "date": row.get("consent_date", ""),
+        "channel": channel_in(evidence),  # Form A, staff, stop link
         "evidence": evidence,
         "wording_version": version,
         "wording": meta.get(WORDING_PREFIX + version, "") if version else "",

@@ -120,7 +120,7 @@ def prime_questions(p: AcademyPorts, meta: Mapping[str, str]) -> None:
 def context_for(cfg: Config, code: str) -> PlanContext:
     return PlanContext(code, cfg.calendar, cfg.checkpoints, cfg.freeze_late_days,
                        cfg.retention_grace_days, cfg.timezone,
-                       cfg.questions.get("consent", ""))
+                       cfg.questions.get("consent", ""), cfg.staff_consent_contacts)
 
 
 def run_sync(

@@ -80,9 +80,11 @@ def test_consent_is_recorded_with_its_wording_and_a_new_wording_is_a_new_version
 
 def test_a_yes_under_a_wording_not_on_record_is_not_consent_to_contact() -> None:
     aud = Audience("OAK", (), None, {}, (), {}, frozenset({"v12345678"}))  # type: ignore[arg-type]
-    assert aud.known_wording({"consent_evidence": "given via Form A, wording v12345678 (x)"})
-    assert not aud.known_wording({"consent_evidence": "given via Form A, wording vdeadbeef (x)"})
-    assert aud.known_wording({"consent_evidence": "recorded by staff from a paper form"})
+    assert aud.contact_consented({"consent_evidence": "given via Form A, wording v12345678 (x)"})
+    assert not aud.contact_consented(
+        {"consent_evidence": "given via Form A, wording vdeadbeef (x)"})
+    # Free text a person typed names no channel or wording destsync knows: left to them.
+    assert aud.contact_consented({"consent_evidence": "recorded by staff from a paper form"})
 
 
 def test_the_check_line_when_no_wording_is_configured() -> None:

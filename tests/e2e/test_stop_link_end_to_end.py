@@ -79,6 +79,7 @@ def test_on_the_emulator_the_stop_link_withdraws_and_nothing_more_is_sent(
     second = remote.sync(SECOND)
     row = remote.tracker()[ref]
     assert (row["Consent"], row["Personal email"], row["Phone"]) == ("Withdrawn", "", "")
+    assert row["Consent evidence"].startswith("withdrawn via stop link, wording v")
     log = [e for e in remote.tab("Change log") if e.get("Ref") == ref]
     assert any(e.get("Field") == "Consent" and e.get("New") == "Withdrawn" for e in log), log
     assert sum(e.get("Old") == "(erased)" for e in log) >= 1, log
@@ -112,6 +113,7 @@ def test_locally_the_exported_stop_answer_withdraws_and_nothing_more_is_sent(
     row = tracker_rows(school.tracker)[ref]
     assert (row["Consent"], row["Personal email"] or "", row["Phone"] or "") == (
         "Withdrawn", "", "")
+    assert row["Consent evidence"].startswith("withdrawn via stop link, wording v")
     later = outbox(school.folder)
     assert [k for k in later if k.split("/")[2] == ref] == [key]
     assert len(later) > len(first)  # the others got their second attempt

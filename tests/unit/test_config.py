@@ -171,3 +171,12 @@ offer = true
         ("midyear_destination", "midyear", False)]
     with pytest.raises(ConfigError, match=r"point.*'year12'"):
         load_config(write(tmp_path, y11.replace('point = "year11"', 'point = "year12"')))
+
+
+def test_staff_consent_counts_for_contact_only_when_the_trust_says_so(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, GOOD)).staff_consent_contacts is False
+    on = GOOD.replace("[trust]\n", "[trust]\nstaff_consent_contacts = true\n")
+    assert load_config(write(tmp_path, on)).staff_consent_contacts is True
+    bad = GOOD.replace("[trust]\n", '[trust]\nstaff_consent_contacts = "yes"\n')
+    with pytest.raises(ConfigError, match="staff_consent_contacts"):
+        load_config(write(tmp_path, bad))
