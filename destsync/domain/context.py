@@ -19,6 +19,7 @@ class PlanContext:
     retention_grace_days: int = 180
     timezone: str = "Europe/London"  # the school's: dates of submissions are its dates
     consent_wording: str = ""  # the consent question's text, as the form asks it
+    checkin_slots: int = 0  # application slots on the termly check-in form (issue 16)
 
     @property
     def consent_version(self) -> str:

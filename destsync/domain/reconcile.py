@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 
 from destsync.domain import audit, nccis_follow
 from destsync.domain.answers import CONTACT_KEYS
+from destsync.domain.applications import merge_applications
 from destsync.domain.campaigns import Audience, CampaignPlan, plan_campaigns
+from destsync.domain.checkin_place import MARKER, CheckinPlacement, place_checkins
 from destsync.domain.consent import known_versions, new_wording, withdrawn
 from destsync.domain.contact_plan import Campaign
 from destsync.domain.context import PlanContext
@@ -70,12 +72,15 @@ def plan_academy(
     now: datetime,
     contact: Contact | None = None,
     extra_wants: Sequence[Want] = (),
+    checkins: Sequence[RawResponse] = (),
 ) -> AcademyPlan:
     """One academy's whole plan: the tracker changes, then, on the tracker as it will be
     after them (so a response that arrives today stops today's reminder), the campaigns;
-    their "not known" outcomes join the same merge, and the returns freeze last."""
+    their "not known" outcomes join the same merge, and the returns freeze last.
+    ``checkins`` are the termly check-in's answers (``checkin_place``)."""
     today = now.astimezone(ZoneInfo(ctx.timezone)).date()
     placement = place_responses(snap, roster, responses, ctx, now)
+    checked = place_checkins(snap, placement, checkins, ctx, now, ctx.checkin_slots)
     nccis_follow.follow(snap.base, placement)
     plan = Plan(now=now.isoformat(timespec="seconds"))
     plan.responses_read = placement.responses_read
@@ -87,6 +92,7 @@ def plan_academy(
     merger = Merger(snap.base, plan, placement.review_keys)
     expired = _merge(snap, placement, ctx, merger, today)
     _merge_extra(placement, merger, expired, extra_wants)
+    _applications(snap, checked, merger)
     audit.record(snap, plan, placement.set_aside, placement.long_answers)
     rows = after_rows(snap, plan)
     camp = CampaignPlan()
@@ -142,6 +148,14 @@ def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger
     erase_rows(sorted((p.erase | expired) - set(p.new_refs)), expired, p.erase,
                p.known_rows, snap.base, plan)
     return expired
+
+
+def _applications(snap: TrackerSnapshot, c: CheckinPlacement, merger: Merger) -> None:
+    for item in c.review:
+        merger.add_review(item)
+    merge_applications(snap, c.apps, merger.plan, merger.review_keys)
+    for ref, value in c.markers.items():
+        merger.plan.base_updates[(ref, MARKER)] = value
 
 
 def _effective(snap: TrackerSnapshot, p: Placement, ref: str, col: str) -> str:

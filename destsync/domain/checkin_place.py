@@ -1,0 +1,162 @@
+"""Placing check-in answers: each check-in is matched to a student the way Form A is (the
+prefilled reference, then the exact name with the date of birth; a reference whose row is
+someone else's goes to Review and writes nothing), then becomes
+
+- the *Intended* columns' wanted values (route through the destination vocabulary, and
+  the provider, course and level of a confirmed or firm application), and
+- one wanted row per application for the Applications tab (``applications``).
+
+**Which says the intention, Form A or the check-in?** The later one by submitted time.
+Form A responses read in the same run carry their time; one placed by an earlier run is
+known only by the *Intended response date* it left in the tracker, so a check-in wins
+over that when it is from a later day, or from the same day when the intention already
+there came from an earlier check-in (``MARKER`` in the merge base names the check-in
+whose intention destsync wrote). Whatever wins still goes through the three-way merge:
+a person's edit of an Intended cell stands. A check-in after the intended deadline (the
+return is frozen by then) changes no Intended column; its applications still count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from destsync.domain import identity
+from destsync.domain.checkin import ParsedCheckin, app_key, parse_checkin
+from destsync.domain.context import PlanContext
+from destsync.domain.matching import Matcher
+from destsync.domain.model import RawResponse, TrackerSnapshot
+from destsync.domain.placing import Placement
+from destsync.domain.placing_typed import local_time
+from destsync.domain.plan import ReviewItem
+
+MARKER = "checkin_intended"  # merge-base column: the check-in whose intention was written
+NO_MATCH = "Check-in: no match"
+UNCLEAR = "Check-in: unclear answer"
+
+
+@dataclass(frozen=True)
+class AppWant:
+    ref: str
+    values: dict[str, str]  # APPLICATION_FIELDS key -> value
+    source: str  # the check-in's response id
+    label: str  # "provider / course", for Review
+
+
+@dataclass
+class CheckinPlacement:
+    apps: dict[str, AppWant] = field(default_factory=dict)  # application key -> want
+    review: list[ReviewItem] = field(default_factory=list)
+    markers: dict[str, str] = field(default_factory=dict)  # ref -> MARKER value to store
+
+
+def place_checkins(snap: TrackerSnapshot, p: Placement, checkins: Sequence[RawResponse],
+                   ctx: PlanContext, now: datetime, slots: int) -> CheckinPlacement:
+    """Every check-in placed; ``p.ours`` gains the Intended cells check-ins win."""
+    tz = ZoneInfo(ctx.timezone)
+    today = now.astimezone(tz).date()
+    out = CheckinPlacement()
+    refs = [*p.known_rows, *p.new_refs]
+    matcher = Matcher({r: {k: p.current(r, k) for k in ("forename", "surname", "dob")}
+                       for r in refs})
+    latest: dict[str, ParsedCheckin] = {}
+    for raw in sorted(checkins, key=lambda r: (r.submitted, r.response_id)):
+        c = parse_checkin(raw, today, tz, slots)
+        ref = _locate(c, p, matcher, out, tz)
+        if ref is None:
+            continue
+        for fname, problem in c.problems:
+            out.review.append(_item(c, UNCLEAR, ref, fname, problem, tz,
+                                    raw.answers.get(fname, "")))
+        latest[ref] = c  # in time order: the last is the latest
+        for a in c.applications:
+            key = app_key(ref, a.provider, a.course)
+            values = {"ref": ref, "provider": a.provider, "course": a.course,
+                      "level": a.level, "status": a.status,
+                      "updated": (c.local_date or today).isoformat()}
+            out.apps[key] = AppWant(ref, values, raw.response_id, f"{a.provider} / {a.course}")
+    for ref, c in latest.items():
+        _intention(snap, p, ref, c, ctx, out)
+    return out
+
+
+def _locate(c: ParsedCheckin, p: Placement, matcher: Matcher, out: CheckinPlacement,
+            tz: ZoneInfo) -> str | None:
+    m = matcher.match(c.reference, "", c.forename, c.surname, c.dob)
+    rid = c.raw.response_id
+    if m.ref and m.how == "reference":
+        row = {k: p.current(m.ref, k) for k in ("forename", "surname", "dob")}
+        differs = identity.disagreement(row, c.forename, c.surname, c.dob)
+        if differs:
+            names = " ".join(x for x in (row["forename"], row["surname"]) if x)
+            out.review.append(identity.forwarded_item(
+                rid, local_time(c.raw.submitted, tz), m.ref,
+                f"{m.ref}: {names}, born {row['dob'] or '?'}",
+                identity.who_answered(c.forename, c.surname, c.dob, ""), differs))
+            return None
+    if m.ref is None:
+        who = identity.who_answered(c.forename, c.surname, c.dob, "")
+        out.review.append(_item(c, NO_MATCH, "", "identity", (
+            "This check-in matches no student (by reference, or by name and date of birth), "
+            "so nothing was recorded. Add the student to the roster, or ask them to use "
+            "their own link."), tz, who))
+    return m.ref
+
+
+def _item(c: ParsedCheckin, kind: str, ref: str, fname: str, action: str, tz: ZoneInfo,
+          shown: str) -> ReviewItem:
+    rid = c.raw.response_id
+    return ReviewItem(f"{kind}|{rid}|{fname}", kind, ref, rid, local_time(c.raw.submitted, tz),
+                      fname, "", shown[:300], action)
+
+
+def intended_values(c: ParsedCheckin) -> dict[str, str]:
+    """The Intended columns a check-in speaks for."""
+    out: dict[str, str] = {}
+    if c.intended is not None:
+        out["intended_destination"] = c.intended.label
+        out["intended_nccis"] = str(c.intended.nccis)
+    firm = c.firm
+    if firm is not None:
+        out.update(intended_provider=firm.provider, intended_course=firm.course)
+        if firm.level:
+            out["intended_level"] = firm.level
+    if out and c.local_date is not None:
+        out["intended_updated"] = c.local_date.isoformat()
+    return out
+
+
+def _intention(snap: TrackerSnapshot, p: Placement, ref: str, c: ParsedCheckin,
+               ctx: PlanContext, out: CheckinPlacement) -> None:
+    wanted = intended_values(c)
+    year = p.leaving_year(ref)
+    if not wanted or year is None or c.local_date is None \
+            or ctx.calendar.group_for(year, c.local_date) != "intended":
+        return
+    rid, marker = c.raw.response_id, snap.base.get((ref, MARKER), "")
+    form_time = _form_a_time(p, ref)
+    if form_time is not None:
+        wins = c.raw.submitted > form_time
+    else:
+        theirs = p.known_rows.get(ref, {}).get("intended_updated", "")
+        mine = c.local_date.isoformat()
+        wins = not theirs or mine > theirs or (mine == theirs and bool(marker))
+    if wins:
+        for col, value in wanted.items():
+            p.want(ref, col, value, rid)
+    new_marker = rid if wins else ("" if form_time is not None else marker)
+    if new_marker != marker:
+        out.markers[ref] = new_marker
+
+
+def _form_a_time(p: Placement, ref: str) -> datetime | None:
+    """When the Form A response this run places in ``ref``'s Intended columns was sent."""
+    wanted = p.ours.get(ref, {})
+    for col in ("intended_destination", "intended_updated"):
+        if col in wanted:
+            rec = p.outcomes.get(wanted[col][1])
+            if rec is not None and rec.submitted:
+                return datetime.fromisoformat(rec.submitted)
+    return None
