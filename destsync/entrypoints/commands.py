@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from destsync.config.settings import Config, load_config
-from destsync.entrypoints import bootstrap
+from destsync.entrypoints import bootstrap, checkin_cmd
 from destsync.entrypoints.cloudrun import current_task, for_task
 from destsync.errors import ConfigError, DestsyncError, InputError, TemplateError
 from destsync.service.ports import AcademyPorts
@@ -161,7 +161,7 @@ def setup(config: Path) -> int:
         if a.tracker.kind == "xlsx" and a.tracker.path is not None:
             from destsync.adapters.local.xlsx_tracker import XlsxTracker
 
-            changed = XlsxTracker(a.tracker.path, a.headers).setup()
+            changed = XlsxTracker(a.tracker.path, a.headers).setup(a.checkin is not None)
             print(f"{a.code}: {'created' if changed else 'already set up'} {a.tracker.path}")
         elif a.tracker.kind == "google_sheets":
             from destsync.adapters.google.setup import setup_sheet
@@ -184,6 +184,7 @@ def setup(config: Path) -> int:
             for key, entry in entries.items():
                 if entry and entry != getattr(cfg, key):
                     print(f"  set form_a.{key} = \"{entry}\" for prefilled links")
+        checkin_cmd.setup(cfg, a, config)
     return 0
 
 
@@ -197,6 +198,8 @@ def check(config: Path) -> int:
         n_roster = len(p.roster.read())
         n_resp = len(p.responses.read(None))
         print(f"{p.academy.code}: config ok; {n_roster} on roster; {n_resp} responses readable")
+        if line := checkin_cmd.check_line(p):
+            print(line)
         print(f"  {live_line(cfg.questions.get('consent', ''), snap.meta)}")
         for w in _warnings([p]):
             print(f"  warning: {w}")
