@@ -7,12 +7,17 @@ Every request is checked against the discovery documents by the emulator."""
 from __future__ import annotations
 
 import re
+
 from destsync.domain.applications_tab import APP_HEADERS, APPLICATIONS
 from destsync.domain.checkin import default_questions
 from destsync.domain.identity import FORWARDED
 from destsync.domain.model import APPLICATION_STATUSES
-from tests.e2e.emulated import SHEET_ID, RemoteSchool, remote_fixture  # noqa: F401
-from tests.e2e.emulated import emulator_fixture  # noqa: F401
+from tests.e2e.emulated import (  # noqa: F401
+    SHEET_ID,
+    RemoteSchool,
+    emulator_fixture,
+    remote_fixture,
+)
 
 QUESTIONS = default_questions(2)
 

@@ -51,8 +51,8 @@ def test_applications_are_rows_of_their_own_and_a_staff_edit_stands(tmp_path: Pa
     sync(t, first, at(2026, 10, 2))
     rows = tab(path)
     assert [r["Status"] for r in rows] == ["Applied", "Applied"]
-    assert tuple(openpyxl.load_workbook(path)[APPLICATIONS].iter_rows(
-        max_row=1, values_only=True))[0] == APP_HEADERS
+    assert next(iter(openpyxl.load_workbook(path)[APPLICATIONS].iter_rows(
+        max_row=1, values_only=True))) == APP_HEADERS
     # A formula a student typed is text in the file, never a formula.
     evil = next(c for c in openpyxl.load_workbook(path)[APPLICATIONS]["B"]
                 if str(c.value).startswith("="))
