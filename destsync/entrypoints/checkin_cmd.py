@@ -4,10 +4,13 @@ Applications tab (issue 16). Nothing here for an academy without a check-in."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from destsync.config.settings import Academy, Config
 from destsync.entrypoints import bootstrap
+from destsync.errors import ConfigError
 
 
 def setup(cfg: Config, a: Academy, config: Path) -> None:
@@ -47,3 +50,32 @@ def check_line(ports: object) -> str:
     n = len(checkin.read(None))
     warning = getattr(checkin, "warning", "")
     return f"  check-in: {n} answers readable" + (f"; warning: {warning}" if warning else "")
+
+
+def doctor_checks(cfg: Config, a: Academy, ports: object) -> list[Callable[[], object]]:
+    """The doctor's checks of the check-in: its answers can be read (the questions are
+    found), and on Google the form takes responses and its reference's prefill key is the
+    one the config gives (else reminders carry links that match nobody)."""
+    source = getattr(ports, "checkin", None)
+    if source is None:
+        return []
+    checks: list[Callable[[], object]] = [lambda: source.read(None)]
+    if a.checkin is not None and a.checkin.kind == "google_forms":
+        checks.append(lambda: _checkin_form(cfg, source))
+    return checks
+
+
+def _checkin_form(cfg: Config, source: Any) -> None:
+    from destsync.adapters.google.forms import execute, publish_warning
+    from destsync.adapters.google.setup import reference_entry
+
+    form = execute(source.service.forms().get(formId=source.form_id), source.what)
+    if warning := publish_warning(form, f"check-in {source.what}"):
+        raise ConfigError(warning, "publish it in Google Forms, or run `destsync setup`")
+    real = reference_entry(form, source.questions.get("reference", ""))
+    have = cfg.checkin.reference_entry
+    if real and real != have:
+        raise ConfigError(
+            f"checkin.reference_entry is {have!r}, but check-in {source.what}'s reference "
+            f"question is prefilled by {real!r}, so reminder links would not prefill it",
+            f'set checkin.reference_entry = "{real}"')

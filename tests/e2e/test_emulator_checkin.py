@@ -22,12 +22,13 @@ from tests.e2e.emulated import (  # noqa: F401
 QUESTIONS = default_questions(2)
 
 
-def with_checkin(remote: RemoteSchool, form_id: str = "") -> None:
+def with_checkin(remote: RemoteSchool, form_id: str = "", entry: str = "") -> None:
     text = remote.config.read_text(encoding="utf-8").split("\n# check-in\n")[0]
     form = f', form_id = "{form_id}"' if form_id else ""
+    entry = f'reference_entry = "{entry}"\n' if entry else ""
     remote.config.write_text(
         text + "\n# check-in\n"
-        f'checkin = {{ backend = "google_forms"{form} }}\n\n[checkin]\nslots = 2\n',
+        f'checkin = {{ backend = "google_forms"{form} }}\n\n[checkin]\nslots = 2\n{entry}',
         encoding="utf-8")
 
 
@@ -52,10 +53,20 @@ def test_setup_makes_the_form_and_tab_and_staff_edits_of_applications_stand(
     items = remote.emu.state.forms.forms[fid]["items"]
     assert [i["title"] for i in items][-1] == QUESTIONS["reference"]
     assert {q for q in QUESTIONS.values()} == {i["title"] for i in items}
+    entry = re.search(r'set checkin.reference_entry = "(entry\.\d+)"', out)
+    assert entry, out
     with_checkin(remote, fid)
     again = remote.setup()
     assert "already has the Applications tab" in again
     assert "already set up check-in" in again
+    _, doctor, _ = remote.cli("doctor", "--config", str(remote.config))
+    assert f'fix: set checkin.reference_entry = "{entry.group(1)}"' in doctor
+    with_checkin(remote, fid, entry.group(1))
+    _, doctor, _ = remote.cli("doctor", "--config", str(remote.config))
+    assert "checkin." not in doctor and "check-in" not in doctor
+    code, checked, err = remote.cli("check", "--config", str(remote.config))
+    assert code == 0, err
+    assert "check-in: 0 answers readable" in checked
     assert remote.sheets.values(SHEET_ID, APPLICATIONS)[0] == list(APP_HEADERS)
 
     remote.sync("2026-09-20")  # the roster's rows
