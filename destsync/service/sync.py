@@ -212,7 +212,8 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
         result.read_back.update(bounces_read=back.bounced, replies_read=back.replies)
         step(f"{code}: planning")
         ctx = context_for(cfg, code)
-        checkins = p.checkin.read(None) if p.checkin is not None else ()
+        # Check-ins of an erased student are set aside by their tombstone, as Form A's are.
+        checkins = screen(snap, [], p.checkin.read(None)).responses if p.checkin else []
         st = stage(cfg, p.academy, ctx, snap, screened.roster, screened.responses, now, back,
                    checkins)
         st.plan.review.extend(screened.review)

@@ -3,15 +3,18 @@ save, read back by key, a staff edit kept through the three-way merge."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import openpyxl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from destsync.adapters.local.xlsx_tracker import XlsxTracker
 from destsync.domain.applications_tab import APP_HEADERS, APPLICATIONS
 from destsync.domain.context import PlanContext
-from destsync.domain.model import COLUMN_BY_KEY, RawResponse
+from destsync.domain.model import APPLICATION_STATUSES, COLUMN_BY_KEY, RawResponse
 from destsync.domain.plan import Plan
 from destsync.domain.reconcile import plan_academy
 from tests.builders import CTX, at, student
@@ -87,3 +90,48 @@ def test_a_tracker_without_a_check_in_gains_no_applications_tab(tmp_path: Path) 
     t.setup()
     sync(t, [], at(2026, 10, 2))
     assert APPLICATIONS not in openpyxl.load_workbook(path).sheetnames
+
+
+def test_an_erasure_takes_the_students_applications_and_their_check_ins(
+        tmp_path: Path) -> None:
+    from destsync.domain.erase_plan import plan_erase
+    from destsync.domain.tombstone import screen
+
+    path = tmp_path / "tracker.xlsx"
+    t = XlsxTracker(path, HEADERS)
+    answers = [checkin("c1", at(2026, 10, 1))]
+    sync(t, answers, at(2026, 10, 2))
+    plan = plan_erase(S.ref, t.read_grids(), HEADERS, answers, "salt", True,
+                      "2026-10-03T09:00:00+00:00", "run")
+    assert plan.edits[APPLICATIONS].delete == [1, 2]
+    t.rewrite(plan.edits)
+    snap = t.read()
+    assert snap.applications == {}
+    assert not [k for k in snap.base if k[1].startswith("app:")]
+    assert screen(snap, [], answers).responses == []
+
+
+STATUSES = st.sampled_from(APPLICATION_STATUSES)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=STATUSES, second=STATUSES, staff=st.one_of(st.none(), STATUSES),
+       level=st.sampled_from(["", "degree", "Level 3"]))
+def test_in_a_workbook_a_staff_edit_is_never_overwritten_and_a_rerun_changes_nothing(
+        first: str, second: str, staff: str | None, level: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "tracker.xlsx"
+        t = XlsxTracker(path, HEADERS)
+        c1 = checkin("c1", at(2026, 10, 1), app1_status=first, app1_level=level)
+        sync(t, [c1], at(2026, 10, 2))
+        if staff is not None:
+            wb = openpyxl.load_workbook(path)
+            ws = wb[APPLICATIONS]
+            row = next(r for r in range(2, 4) if ws.cell(row=r, column=3).value == "BSc Physics")
+            ws.cell(row=row, column=5).value = staff
+            wb.save(path)
+        both = [c1, checkin("c2", at(2026, 11, 1), app1_status=second, app1_level=level)]
+        sync(t, both, at(2026, 11, 2))
+        status = {r["Course / job"]: r["Status"] for r in tab(path)}["BSc Physics"]
+        assert status == (staff if staff is not None and staff != first else second)
+        assert sync(t, both, at(2026, 11, 3)).is_empty()
