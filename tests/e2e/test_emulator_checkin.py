@@ -117,3 +117,51 @@ def test_the_status_column_offers_the_statuses(remote: RemoteSchool) -> None:
     assert rule["range"]["startColumnIndex"] == list(APP_HEADERS).index("Status")
     options = [v["userEnteredValue"] for v in rule["rule"]["condition"]["values"]]
     assert options == list(APPLICATION_STATUSES) and rule["rule"]["strict"] is False
+
+
+READ = "sheets.spreadsheets.values.batchGet"
+LOCKING = "sheets.spreadsheets.batchUpdate"
+
+
+def test_an_application_edited_mid_run_is_kept_and_an_edit_under_the_lock_refused(
+        remote: RemoteSchool) -> None:
+    from tests.emulator.sheets_staff import Protected
+
+    with_checkin(remote, "checkin-oak")
+    remote.emu.state.forms.create("", form_id="checkin-oak")
+    remote.setup()
+    remote.sync("2026-09-20")
+    s = current_student(remote)
+    who = {"reference": s["Ref"], "name": f"{s['Forename']} {s['Surname']}"}
+    submit(remote, "checkin-oak", "2026-10-01T09:00:00Z", **who,
+           app1_provider="University of Example", app1_course="BSc Physics",
+           app1_status="Applied")
+    remote.sync("2026-10-02")
+    submit(remote, "checkin-oak", "2026-11-01T09:00:00Z", **who,
+           app1_provider="University of Example", app1_course="BSc Physics",
+           app1_status="Firm")
+    header = remote.sheets.values(SHEET_ID, APPLICATIONS)[0]
+    status = f"{'ABCDEFG'[header.index('Status')]}2"
+    refused: list[Protected] = []
+
+    def staff_types() -> None:  # after destsync read the sheet, before it locked it
+        remote.sheets.edit_cell(SHEET_ID, APPLICATIONS, status, "Offer")
+        remote.emu.schedule(LOCKING, staff_types_again)  # the next: the write's lock
+
+    def staff_types_again() -> None:  # while the write lock holds
+        try:
+            remote.sheets.edit_cell(SHEET_ID, APPLICATIONS, status, "Rejected")
+        except Protected as exc:
+            refused.append(exc)
+
+    remote.emu.schedule(READ, staff_types)
+    summary = remote.sync("2026-11-02")
+    assert len(refused) == 1
+    assert summary["conflicts_at_write"] == 1
+    assert remote.tab(APPLICATIONS)[0]["Status"] == "Offer"
+    conflict = [r for r in remote.tab("Review") if r["Kind"] == "Conflict"]
+    assert [(r["Value in tracker"], r["Value from form"]) for r in conflict] == \
+        [("Offer", "Firm")]
+    again = remote.sync("2026-11-03")
+    assert remote.tab(APPLICATIONS)[0]["Status"] == "Offer"
+    assert again["applications_updated"] == 0 and again["conflicts"] == 0
