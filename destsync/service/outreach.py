@@ -118,8 +118,7 @@ def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
                           m.campaign.audience in STUDENT_AUDIENCES)
     ctx.update(campaign_context(m.campaign, m.attempt))
     if m.campaign.audience == "current":  # the check-in form's own prefilled link
-        ctx["form_link"] = prefill_link(cfg.checkin.responder_url, cfg.checkin.reference_entry,
-                                        m.ref)
+        ctx["form_link"] = checkin_link(cfg, m.ref)
     if m.campaign.audience == "staff":
         ctx["digest"] = build_digest(
             s.rows, s.snap.ledger, cfg.calendar, cfg.checkpoints, now,
@@ -149,6 +148,11 @@ def message_context(cfg: Config, academy: Academy, row: Mapping[str, str], ref: 
         "stop": stop_context(academy.careers_email, ref, academy.name, stop_link(
             cfg.responder_url, cfg.reference_entry, cfg.consent_entry, ref) if student else ""),
     }
+
+
+def checkin_link(cfg: Config, ref: str) -> str:
+    """A current student's check-in form, their reference prefilled (issue 16)."""
+    return prefill_link(cfg.checkin.responder_url, cfg.checkin.reference_entry, ref)
 
 
 def check_templates(cfg: Config, renderer: Renderer) -> int:

@@ -76,3 +76,14 @@ def test_one_reminder_per_term_with_the_students_own_link(tmp_path: Path) -> Non
     assert sync(datetime(2027, 2, 8, 6, tzinfo=UTC)) == []
     keys = Counter(m.key for m in mailer.delivered)
     assert max(keys.values()) == 1
+
+
+def test_the_preview_shows_the_check_in_link(tmp_path: Path) -> None:
+    from destsync.entrypoints.preview import render_preview
+    from destsync.service.render import SAMPLE_REF
+
+    _, text, html, where = render_preview(config(tmp_path), "checkin_spring", None,
+                                          datetime(2027, 1, 25, tzinfo=UTC))
+    assert where == "sample data"
+    assert f"{URL}?usp=pp_url&entry.2000001={SAMPLE_REF}" in text
+    assert f"{URL}?usp=pp_url&amp;entry.2000001={SAMPLE_REF}" in html
