@@ -165,3 +165,21 @@ def test_an_application_edited_mid_run_is_kept_and_an_edit_under_the_lock_refuse
     again = remote.sync("2026-11-03")
     assert remote.tab(APPLICATIONS)[0]["Status"] == "Offer"
     assert again["applications_updated"] == 0 and again["conflicts"] == 0
+
+
+def test_an_erasure_on_google_takes_the_students_applications(remote: RemoteSchool) -> None:
+    with_checkin(remote, "checkin-oak")
+    remote.emu.state.forms.create("", form_id="checkin-oak")
+    remote.setup()
+    remote.sync("2026-09-20")
+    s = current_student(remote)
+    submit(remote, "checkin-oak", "2026-10-01T09:00:00Z", reference=s["Ref"],
+           name=f"{s['Forename']} {s['Surname']}", app1_provider="University of Example",
+           app1_course="BSc Physics")
+    remote.sync("2026-10-02")
+    assert len(remote.tab(APPLICATIONS)) == 1
+    code, _, err = remote.cli("erase", "--config", str(remote.config), "--ref", s["Ref"])
+    assert code == 0, err
+    assert remote.tab(APPLICATIONS) == []
+    after = remote.sync("2026-10-03")  # the check-in is set aside by the tombstone
+    assert after["applications_added"] == 0 and remote.tab(APPLICATIONS) == []
