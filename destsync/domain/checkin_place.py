@@ -19,7 +19,7 @@ return is frozen by then) changes no Intended column; its applications still cou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -28,13 +28,19 @@ from destsync.domain.checkin import ParsedCheckin, app_key, parse_checkin
 from destsync.domain.context import PlanContext
 from destsync.domain.matching import Matcher
 from destsync.domain.model import RawResponse, TrackerSnapshot
+from destsync.domain.normalize import clean_text
 from destsync.domain.placing import Placement
 from destsync.domain.placing_typed import local_time
 from destsync.domain.plan import ReviewItem
+from destsync.domain.resolutions import ACCEPT, IGNORE, NEW, NOT_DONE, word
 
 MARKER = "checkin_intended"  # merge-base column: the check-in whose intention was written
 NO_MATCH = "Check-in: no match"
 UNCLEAR = "Check-in: unclear answer"
+FORWARDED = "Check-in: link used by someone else?"
+# _destsync_meta: a check-in staff placed by hand on Review -> its Ref ("" for ignore).
+# Kept for good: check-ins are read whole every run, and must land where staff said.
+PLACED_KEY = "checkin_placed|"
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,9 @@ class CheckinPlacement:
     apps: dict[str, AppWant] = field(default_factory=dict)  # application key -> want
     review: list[ReviewItem] = field(default_factory=list)
     markers: dict[str, str] = field(default_factory=dict)  # ref -> MARKER value to store
+    meta: dict[str, str] = field(default_factory=dict)  # PLACED_KEY rows to store
+    # Review key -> (Resolved, Resolution) to write; None: leave the row as it is.
+    resolved: dict[str, tuple[str, str] | None] = field(default_factory=dict)
 
 
 def place_checkins(snap: TrackerSnapshot, p: Placement, checkins: Sequence[RawResponse],
@@ -62,10 +71,12 @@ def place_checkins(snap: TrackerSnapshot, p: Placement, checkins: Sequence[RawRe
     matcher = Matcher({r: {k: p.current(r, k) for k in ("forename", "surname", "dob")}
                        for r in refs})
     latest: dict[str, ParsedCheckin] = {}
+    placed = typed_placements(snap, p, out, today.isoformat())
     for raw in sorted(checkins, key=lambda r: (r.submitted, r.response_id)):
         c = parse_checkin(raw, today, tz, slots)
-        ref = _locate(c, p, matcher, out, tz)
-        if ref is None:
+        by_hand = placed.get(raw.response_id, snap.meta.get(PLACED_KEY + raw.response_id))
+        ref = by_hand if by_hand is not None else _locate(c, p, matcher, out, tz)
+        if not ref or not p.row_exists(ref):
             continue
         for fname, problem in c.problems:
             out.review.append(_item(c, UNCLEAR, ref, fname, problem, tz,
@@ -91,25 +102,54 @@ def _locate(c: ParsedCheckin, p: Placement, matcher: Matcher, out: CheckinPlacem
         differs = identity.disagreement(row, c.forename, c.surname, c.dob)
         if differs:
             names = " ".join(x for x in (row["forename"], row["surname"]) if x)
-            out.review.append(identity.forwarded_item(
+            item = identity.forwarded_item(
                 rid, local_time(c.raw.submitted, tz), m.ref,
                 f"{m.ref}: {names}, born {row['dob'] or '?'}",
-                identity.who_answered(c.forename, c.surname, c.dob, ""), differs))
+                identity.who_answered(c.forename, c.surname, c.dob, ""), differs)
+            # A kind of its own: Form A's placing does not read it (``typed_placements``).
+            out.review.append(replace(item, key=f"{FORWARDED}|{rid}|{m.ref}", kind=FORWARDED,
+                                      action=item.action.replace("new to start a row, ", "")))
             return None
     if m.ref is None:
         who = identity.who_answered(c.forename, c.surname, c.dob, "")
         out.review.append(_item(c, NO_MATCH, "", "identity", (
             "This check-in matches no student (by reference, or by name and date of birth), "
-            "so nothing was recorded. Add the student to the roster, or ask them to use "
-            "their own link."), tz, who))
+            "so nothing was recorded. Type the student's Ref in Resolve as, or ignore; or "
+            "add the student to the roster."), tz, who))
     return m.ref
+
+
+def typed_placements(snap: TrackerSnapshot, p: Placement, out: CheckinPlacement,
+                     today: str) -> dict[str, str]:
+    """Check-in Review rows staff typed into: response id -> the Ref to place it on (""
+    for ignore). ``accept`` takes the Ref a forwarded link named; ``new`` cannot start a
+    row (a check-in has no leaving year): that row stays open saying so."""
+    spelt = {r.casefold(): r for r in (*p.known_rows, *p.new_refs)}
+    placed: dict[str, str] = {}
+    for row in snap.review_open:
+        if row.kind not in (FORWARDED, NO_MATCH) or not row.response_id:
+            continue
+        typed = word(row.resolve_as)
+        target = row.ref if typed == ACCEPT and row.kind == FORWARDED else row.resolve_as
+        ref = "" if typed == IGNORE else spelt.get(target.strip().casefold())
+        if ref is None:
+            why = NOT_DONE + ("a check-in cannot start a row; type the student's Ref, or "
+                              "ignore" if typed in (NEW, ACCEPT) else
+                              f"no row in the tracker has Ref {target.strip()}")
+            out.resolved[row.key] = ("", why) if row.resolution != why else None
+            continue
+        placed[row.response_id] = ref
+        out.meta[PLACED_KEY + row.response_id] = ref
+        out.resolved[row.key] = (today, f"check-in placed on {ref}" if ref else
+                                 "ignored: not one of ours")
+    return placed
 
 
 def _item(c: ParsedCheckin, kind: str, ref: str, fname: str, action: str, tz: ZoneInfo,
           shown: str) -> ReviewItem:
     rid = c.raw.response_id
     return ReviewItem(f"{kind}|{rid}|{fname}", kind, ref, rid, local_time(c.raw.submitted, tz),
-                      fname, "", shown[:300], action)
+                      fname, "", clean_text(shown, 300), action)
 
 
 def intended_values(c: ParsedCheckin) -> dict[str, str]:

@@ -156,6 +156,12 @@ def _applications(snap: TrackerSnapshot, c: CheckinPlacement, merger: Merger) ->
     merge_applications(snap, c.apps, merger.plan, merger.review_keys)
     for ref, value in c.markers.items():
         merger.plan.base_updates[(ref, MARKER)] = value
+    merger.plan.meta.update(c.meta)
+    for key, done in c.resolved.items():  # over ``settle``'s word on these rows
+        if done is None:
+            merger.plan.review_updates.pop(key, None)
+        else:
+            merger.plan.review_updates[key] = done
 
 
 def _effective(snap: TrackerSnapshot, p: Placement, ref: str, col: str) -> str:

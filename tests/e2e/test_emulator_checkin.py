@@ -10,7 +10,7 @@ import re
 
 from destsync.domain.applications_tab import APP_HEADERS, APPLICATIONS
 from destsync.domain.checkin import default_questions
-from destsync.domain.identity import FORWARDED
+from destsync.domain.checkin_place import FORWARDED
 from destsync.domain.model import APPLICATION_STATUSES
 from tests.e2e.emulated import (  # noqa: F401
     SHEET_ID,

@@ -9,9 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from destsync.domain.checkin import app_key, parse_checkin, parse_status, slug
-from destsync.domain.checkin_place import MARKER
+from destsync.domain.checkin_place import FORWARDED, MARKER, NO_MATCH
 from destsync.domain.context import PlanContext
-from destsync.domain.identity import FORWARDED
 from destsync.domain.model import APPLICATION_STATUSES, RawResponse, RosterEntry
 from destsync.domain.reconcile import plan_academy
 from tests.builders import CTX, at, response, student
@@ -151,3 +150,46 @@ def test_a_staff_edit_is_never_overwritten_and_a_second_sync_changes_nothing(
     expected = staff if staff is not None and staff != first else second
     assert t.snap.applications[KEY]["status"] == expected
     assert sync(t, [c1, c2], at(2026, 11, 3)).is_empty()
+
+
+def forwarded_then_typed(text: str) -> tuple[MemoryTracker, list[RawResponse]]:
+    t = MemoryTracker()
+    sync(t, [], at(2026, 9, 20))
+    answers = [checkin("c1", at(2026, 10, 1), name="Sam Stepsibling", dob="2007-12-25")]
+    plan = sync(t, answers, at(2026, 10, 2))
+    (item,) = plan.review
+    t.type_resolution(item.key, text)
+    return t, answers
+
+
+def test_a_forwarded_check_in_accepted_on_review_is_placed_and_stays_placed() -> None:
+    t, answers = forwarded_then_typed("accept")
+    plan = sync(t, answers, at(2026, 10, 3))
+    assert [a.key for a in plan.app_rows] == [KEY]
+    assert [v for v in plan.review_updates.values()] == [("2026-10-03",
+                                                          f"check-in placed on {S.ref}")]
+    assert sync(t, answers, at(2026, 10, 4)).is_empty()  # read again: still placed there
+
+
+def test_a_forwarded_check_in_ignored_on_review_is_never_placed() -> None:
+    t, answers = forwarded_then_typed("ignore")
+    assert not sync(t, answers, at(2026, 10, 3)).app_rows
+    assert sync(t, answers, at(2026, 10, 4)).is_empty()
+
+
+def test_new_cannot_start_a_row_from_a_check_in_and_the_row_stays_open_quietly() -> None:
+    t, answers = forwarded_then_typed("new")
+    plan = sync(t, answers, at(2026, 10, 3))
+    (done,) = plan.review_updates.values()
+    assert done[0] == "" and "cannot start a row" in done[1]
+    assert sync(t, answers, at(2026, 10, 4)).is_empty()
+
+
+def test_an_unmatched_check_in_goes_where_staff_type_its_ref() -> None:
+    t = MemoryTracker()
+    sync(t, [], at(2026, 9, 20))
+    answers = [checkin("c1", at(2026, 10, 1), reference="", name="Pat Unknown")]
+    (item,) = sync(t, answers, at(2026, 10, 2)).review
+    assert item.kind == NO_MATCH
+    t.type_resolution(item.key, S.ref.lower())
+    assert [a.ref for a in sync(t, answers, at(2026, 10, 3)).app_rows] == [S.ref]
