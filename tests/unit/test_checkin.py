@@ -193,3 +193,14 @@ def test_an_unmatched_check_in_goes_where_staff_type_its_ref() -> None:
     assert item.kind == NO_MATCH
     t.type_resolution(item.key, S.ref.lower())
     assert [a.ref for a in sync(t, answers, at(2026, 10, 3)).app_rows] == [S.ref]
+
+
+def test_an_erasure_forgets_where_staff_placed_a_check_in() -> None:
+    from destsync.domain.erase_plan import plan_erase
+
+    grids = {"Tracker": [["Ref"], [S.ref]],
+             "_destsync_meta": [["Key", "Value"], ["checkin_placed|c1", S.ref],
+                                ["checkin_placed|c2", "OAK-9999"]]}
+    plan = plan_erase(S.ref, grids, {"ref": "Ref"}, [], "salt", True,
+                      "2026-10-03T09:00:00+00:00", "run")
+    assert plan.edits["_destsync_meta"].delete == [1]
