@@ -47,9 +47,7 @@ def check_line(ports: object) -> str:
     checkin = getattr(ports, "checkin", None)
     if checkin is None:
         return ""
-    n = len(checkin.read(None))
-    warning = getattr(checkin, "warning", "")
-    return f"  check-in: {n} answers readable" + (f"; warning: {warning}" if warning else "")
+    return f"  check-in: {len(checkin.read(None))} answers readable"
 
 
 def doctor_checks(cfg: Config, a: Academy, ports: object) -> list[Callable[[], object]]:

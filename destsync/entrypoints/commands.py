@@ -127,9 +127,10 @@ def _warnings(ports: list[AcademyPorts]) -> list[str]:
     """What the adapters noticed that is not an error: a form that takes no responses."""
     out = []
     for p in ports:
-        w = getattr(p.responses, "warning", "")
-        if isinstance(w, str) and w:
-            out.append(f"{p.academy.code}: {w}")
+        for source in (p.responses, p.checkin):  # a form that takes no responses
+            w = getattr(source, "warning", "")
+            if isinstance(w, str) and w:
+                out.append(f"{p.academy.code}: {w}")
     return out
 
 
@@ -140,6 +141,9 @@ def _print_summary(result: RunResult, cfg: Config, s: dict[str, Any]) -> None:
         f"{s['conflicts']} conflicts and {s['review_items']} new review items; "
         f"froze {s['returns_frozen']} returns"
     )
+    if s["applications_added"] or s["applications_updated"]:
+        print(f"  applications: added {s['applications_added']}, "
+              f"updated {s['applications_updated']} cells")
     by_campaign = ", ".join(f"{k} {v}" for k, v in s["emails_sent_by_campaign"].items())
     print(
         f"  emails: sent {s['emails_sent']}" + (f" ({by_campaign})" if by_campaign else "")
