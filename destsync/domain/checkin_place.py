@@ -81,7 +81,8 @@ def place_checkins(snap: TrackerSnapshot, p: Placement, checkins: Sequence[RawRe
         for fname, problem in c.problems:
             out.review.append(_item(c, UNCLEAR, ref, fname, problem, tz,
                                     raw.answers.get(fname, "")))
-        latest[ref] = c  # in time order: the last is the latest
+        if intended_values(c):  # the latest that speaks for the intention, in time order
+            latest[ref] = c
         for a in c.applications:
             key = app_key(ref, a.provider, a.course)
             values = {"ref": ref, "provider": a.provider, "course": a.course,

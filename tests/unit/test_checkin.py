@@ -204,3 +204,16 @@ def test_an_erasure_forgets_where_staff_placed_a_check_in() -> None:
     plan = plan_erase(S.ref, grids, {"ref": "Ref"}, [], "salt", True,
                       "2026-10-03T09:00:00+00:00", "run")
     assert plan.edits["_destsync_meta"].delete == [1]
+
+
+def test_a_later_check_in_without_a_route_keeps_the_earlier_check_ins_intention() -> None:
+    t = MemoryTracker()
+    form_a = response("f1", at(2026, 10, 1), S, destination="Apprenticeship",
+                      leaving_year="2027")
+    said = [checkin("c1", at(2026, 10, 5))]
+    sync(t, said, at(2026, 10, 6), [form_a])
+    assert t.snap.rows[S.ref]["intended_destination"] == "University"
+    said.append(checkin("c2", at(2026, 11, 1), intended="", app1_status="Offer"))
+    sync(t, said, at(2026, 11, 2), [form_a])
+    assert t.snap.rows[S.ref]["intended_destination"] == "University"
+    assert sync(t, said, at(2026, 11, 3), [form_a]).is_empty()
