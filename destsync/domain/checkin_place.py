@@ -7,20 +7,21 @@ someone else's goes to Review and writes nothing), then becomes
 - one wanted row per application for the Applications tab (``applications``).
 
 **Which says the intention, Form A or the check-in?** The later one by submitted time.
-Form A responses read in the same run carry their time; one placed by an earlier run is
-known only by the *Intended response date* it left in the tracker, so a check-in wins
-over that when it is from a later day, or from the same day when the intention already
-there came from an earlier check-in (``MARKER`` in the merge base names the check-in
-whose intention destsync wrote). Whatever wins still goes through the three-way merge:
-a person's edit of an Intended cell stands. A check-in after the intended deadline (the
-return is frozen by then) changes no Intended column; its applications still count.
+A run may see only some of the answers (Forms is read from a watermark), so the merge
+base keeps, under ``MARKER``, the submitted time of the answer whose intention destsync
+wrote; the latest of that, this run's Form A answer and the latest check-in wins. A
+tracker written before the marker existed is known only by its *Intended response
+date*: a check-in from a later day wins over it. Whatever wins still goes through the
+three-way merge: a person's edit of an Intended cell stands. A check-in after the
+intended deadline (the return is frozen by then) changes no Intended column; its
+applications still count.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from destsync.domain import identity
@@ -34,7 +35,7 @@ from destsync.domain.placing_typed import local_time
 from destsync.domain.plan import ReviewItem
 from destsync.domain.resolutions import ACCEPT, IGNORE, NEW, NOT_DONE, word
 
-MARKER = "checkin_intended"  # merge-base column: the check-in whose intention was written
+MARKER = "checkin_intended"  # merge-base column: when the intention written was submitted
 NO_MATCH = "Check-in: no match"
 UNCLEAR = "Check-in: unclear answer"
 FORWARDED = "Check-in: link used by someone else?"
@@ -64,9 +65,11 @@ class CheckinPlacement:
 def place_checkins(snap: TrackerSnapshot, p: Placement, checkins: Sequence[RawResponse],
                    ctx: PlanContext, now: datetime, slots: int) -> CheckinPlacement:
     """Every check-in placed; ``p.ours`` gains the Intended cells check-ins win."""
+    out = CheckinPlacement()
+    if not slots:
+        return out  # no check-in form: the tracker's merge base stays as it always was
     tz = ZoneInfo(ctx.timezone)
     today = now.astimezone(tz).date()
-    out = CheckinPlacement()
     refs = [*p.known_rows, *p.new_refs]
     matcher = Matcher({r: {k: p.current(r, k) for k in ("forename", "surname", "dob")}
                        for r in refs})
@@ -89,8 +92,8 @@ def place_checkins(snap: TrackerSnapshot, p: Placement, checkins: Sequence[RawRe
                       "level": a.level, "status": a.status,
                       "updated": (c.local_date or today).isoformat()}
             out.apps[key] = AppWant(ref, values, raw.response_id, f"{a.provider} / {a.course}")
-    for ref, c in latest.items():
-        _intention(snap, p, ref, c, ctx, out)
+    for ref in refs:
+        _intention(snap, p, ref, latest.get(ref), ctx, out)
     return out
 
 
@@ -169,27 +172,46 @@ def intended_values(c: ParsedCheckin) -> dict[str, str]:
     return out
 
 
-def _intention(snap: TrackerSnapshot, p: Placement, ref: str, c: ParsedCheckin,
+def _intention(snap: TrackerSnapshot, p: Placement, ref: str, c: ParsedCheckin | None,
                ctx: PlanContext, out: CheckinPlacement) -> None:
-    wanted = intended_values(c)
-    year = p.leaving_year(ref)
-    if not wanted or year is None or c.local_date is None \
-            or ctx.calendar.group_for(year, c.local_date) != "intended":
-        return
-    rid, marker = c.raw.response_id, snap.base.get((ref, MARKER), "")
+    """Who says ``ref``'s intention: the latest of this run's Form A answer, the latest
+    check-in and what the tracker holds. ``MARKER`` keeps the submitted time of what
+    destsync last wrote there, so a run that reads only some of them (Forms is read from a
+    watermark; a CSV export again in full) still knows which is the latest."""
+    marker = snap.base.get((ref, MARKER), "")
+    held = _time(marker)
     form_time = _form_a_time(p, ref)
-    if form_time is not None:
-        wins = c.raw.submitted > form_time
-    else:
+    wanted = intended_values(c) if c is not None else {}
+    year = p.leaving_year(ref)
+    if c is None or c.local_date is None or year is None \
+            or ctx.calendar.group_for(year, c.local_date) != "intended":
+        c, wanted = None, {}
+    if held is None and form_time is None and c is not None:
+        # Written before the marker existed: only its date is known.
         theirs = p.known_rows.get(ref, {}).get("intended_updated", "")
-        mine = c.local_date.isoformat()
-        wins = not theirs or mine > theirs or (mine == theirs and bool(marker))
-    if wins:
+        if theirs and (c.local_date or date.min).isoformat() <= theirs:
+            c = None
+    times = {"held": held, "form": form_time, "checkin": c.raw.submitted if c else None}
+    # The latest wins; on a tie the source beats the record of it (same answer again).
+    order = {"checkin": 2, "form": 1, "held": 0}
+    winner = max((k for k, t in times.items() if t is not None),
+                 key=lambda k: (times[k], order[k]), default="")
+    if winner == "checkin" and c is not None:
         for col, value in wanted.items():
-            p.want(ref, col, value, rid)
-    new_marker = rid if wins else ("" if form_time is not None else marker)
-    if new_marker != marker:
-        out.markers[ref] = new_marker
+            p.want(ref, col, value, c.raw.response_id)
+    elif winner == "held" and form_time is not None:
+        for col in [k for k in p.ours.get(ref, {}) if k.startswith("intended_")]:
+            del p.ours[ref][col]  # an older Form A answer, read again: not the latest
+    new = times[winner] if winner else None
+    if new is not None and new.isoformat() != marker:
+        out.markers[ref] = new.isoformat()
+
+
+def _time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None  # a hand-edited state cell: as if there were none
 
 
 def _form_a_time(p: Placement, ref: str) -> datetime | None:

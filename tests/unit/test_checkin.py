@@ -3,7 +3,7 @@ Applications tab's three-way merge (issue 16)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +13,7 @@ from destsync.domain.checkin_place import FORWARDED, MARKER, NO_MATCH
 from destsync.domain.context import PlanContext
 from destsync.domain.model import APPLICATION_STATUSES, RawResponse, RosterEntry
 from destsync.domain.reconcile import plan_academy
+from destsync.domain.vocab import parse_destination
 from tests.builders import CTX, at, response, student
 from tests.fakes import MemoryTracker
 
@@ -122,7 +123,7 @@ def test_the_later_of_form_a_and_the_check_in_says_the_intention() -> None:
     late = checkin("c2", at(2026, 11, 1))
     sync(t, [early, late], at(2026, 11, 2), [form_a])
     assert t.snap.rows[S.ref]["intended_destination"] == "University"
-    assert t.snap.base[(S.ref, MARKER)] == "c2"
+    assert t.snap.base[(S.ref, MARKER)] == late.submitted.isoformat()
     assert sync(t, [early, late], at(2026, 11, 3), [form_a]).is_empty()
 
 
@@ -217,3 +218,33 @@ def test_a_later_check_in_without_a_route_keeps_the_earlier_check_ins_intention(
     sync(t, said, at(2026, 11, 2), [form_a])
     assert t.snap.rows[S.ref]["intended_destination"] == "University"
     assert sync(t, said, at(2026, 11, 3), [form_a]).is_empty()
+
+
+ROUTES = ("University", "Apprenticeship", "College", "Employment")
+
+
+@settings(max_examples=60, deadline=None)
+@given(events=st.lists(st.tuples(st.sampled_from(["form", "checkin"]),
+                                 st.integers(0, 40 * 24), st.sampled_from(ROUTES)),
+                       min_size=1, max_size=6, unique_by=lambda e: e[1]),
+       incremental=st.booleans())
+def test_the_latest_of_form_a_and_the_check_in_says_the_intention_and_stays(
+        events: list[tuple[str, int, str]], incremental: bool) -> None:
+    """Whatever the order, one sync after each submission leaves the latest answer's
+    route, and a second sync changes nothing; ``incremental`` reads Form A as Google
+    does (only what is new), else as the CSV export is read (all of it, every run)."""
+    t = MemoryTracker()
+    forms: list[RawResponse] = []
+    checkins: list[RawResponse] = []
+    for n, (kind, day, route) in enumerate(sorted(events, key=lambda e: e[1])):
+        when = at(2026, 9, 20) + timedelta(hours=day)  # the same day too, hours apart
+        if kind == "form":
+            forms.append(response(f"f{n}", when, S, destination=route, leaving_year="2027"))
+        else:
+            checkins.append(checkin(f"c{n}", when, intended=route))
+        new = [r for r in forms if r.submitted >= when] if incremental else forms
+        sync(t, checkins, when + timedelta(hours=1), new)
+        said = parse_destination(route)
+        assert said is not None and t.snap.rows[S.ref]["intended_destination"] == said.label
+        assert sync(t, checkins, when + timedelta(hours=2), [] if incremental else forms
+                    ).is_empty()
