@@ -12,6 +12,7 @@ from typing import Any
 
 from destsync.adapters.google import sheets_api as api
 from destsync.domain import layout
+from destsync.domain.applications_tab import APPLICATIONS
 from destsync.domain.erase_plan import Grid, TabEdit
 from destsync.errors import TrackerError
 
@@ -25,7 +26,7 @@ class SheetsErase:
 
     def _grids(self) -> dict[str, Grid]:
         # The Applications tab (issue 16) when this tracker has one: their rows go too.
-        tabs = (*TABS, "Applications") if getattr(self, "applications", False) else TABS
+        tabs = (*TABS, APPLICATIONS) if getattr(self, "applications", False) else TABS
         blocks = self.api.batch_get([api.quote(t) for t in tabs])
         blocks += [[]] * (len(tabs) - len(blocks))
         return {t: [[layout.canonical(v) for v in row] for row in block]
