@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from destsync.domain.model import (
+    APPLICATION_FIELDS,
     COLUMNS,
     LedgerEntry,
     RawResponse,
@@ -65,6 +66,10 @@ class MemoryTracker:
             self.returns.extend(f.rows)
         for e in plan.ledger:
             s.ledger[e.key] = e
+        for a in plan.app_rows:
+            s.applications[a.key] = {k: a.values.get(k, "") for k, _ in APPLICATION_FIELDS}
+        for ac in plan.app_changes:
+            s.applications[ac.key][ac.field] = ac.new
         self.applied.append(plan)
 
     def record_ledger(self, entries: Iterable[LedgerEntry], last: bool = True) -> None:

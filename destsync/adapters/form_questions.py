@@ -10,6 +10,7 @@ from typing import TypeVar
 from destsync.errors import InputError
 
 T = TypeVar("T")
+FORM_NAMES = {"form_a": "Form A", "checkin": "check-in"}
 
 
 def norm_title(title: str) -> str:
@@ -18,7 +19,7 @@ def norm_title(title: str) -> str:
 
 
 def resolve(available: Mapping[str, T], questions: Mapping[str, str], what: str, noun: str,
-            hint: str = "") -> dict[str, T]:
+            hint: str = "", table: str = "form_a") -> dict[str, T]:
     """Field key -> what ``available`` (keyed by normalised title) holds for its question.
     A missing title is an InputError naming the question and the config key to change."""
     out: dict[str, T] = {}
@@ -28,8 +29,9 @@ def resolve(available: Mapping[str, T], questions: Mapping[str, str], what: str,
         found = available.get(norm_title(title))
         if found is None:
             raise InputError(
-                f"{what} has no {noun} {title!r} (the Form A question for {key})",
-                f"if the question was renamed, set form_a.questions.{key} to its new title"
+                f"{what} has no {noun} {title!r} (the {FORM_NAMES.get(table, table)} "
+                f"question for {key})",
+                f"if the question was renamed, set {table}.questions.{key} to its new title"
                 + hint,
             )
         out[key] = found

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from destsync.config.checkin import CHECKIN_CAMPAIGNS, CheckinForm, parse_checkin
 from destsync.config.google import DEFAULT_QUOTA as DEFAULT_QUOTA  # re-exported
 from destsync.config.google import GoogleSettings as GoogleSettings  # re-exported
 from destsync.config.google import parse_google
@@ -85,6 +86,7 @@ class Academy:
     roster_columns: dict[str, str]
     headers: dict[str, str]  # column key -> header name in this academy's tracker
     roster_tab: str = ""  # a tab of the tracker's spreadsheet holding the MIS export
+    checkin: Backend | None = None  # the termly check-in's answers (issue 16); None: none
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class Config:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     la_columns: dict[str, str] = field(default_factory=dict)  # the LA's own headers
     support: SupportDates = field(default_factory=SupportDates)  # [interventions] dates
+    checkin: CheckinForm = field(default_factory=CheckinForm)
 
 
 def load_config(path: str | Path) -> Config:
@@ -200,6 +203,9 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
     _distinct_academies(root, academies)
     mail = parse_mail(root, file)
     campaigns = parse_campaigns(root)
+    checkin = parse_checkin(root)
+    if not root.has("campaigns") and any(a.checkin for a in academies):
+        campaigns += CHECKIN_CAMPAIGNS  # the default plan gains the termly reminders
     google = parse_google(root.table("google"), file)
     metrics = parse_metrics(root, file)
     la_columns = parse_local_authority(root)
@@ -232,6 +238,7 @@ def parse_config(data: dict[str, object], file: Path) -> Config:
         metrics=metrics,
         la_columns=la_columns,
         support=support,
+        checkin=checkin,
     )
 
 
@@ -305,6 +312,8 @@ def _academy(t: TableReader, file: Path) -> Academy:
         )
     responses = _backend(t.table("responses", required=True), file, RESPONSE_BACKENDS, "form_id")
     tracker = _backend(t.table("tracker", required=True), file, TRACKER_BACKENDS, "spreadsheet_id")
+    checkin = (_backend(t.table("checkin"), file, RESPONSE_BACKENDS, "form_id")
+               if t.has("checkin") else None)
     roster_t = t.table("roster")
     roster_path = (config_path(roster_t, "path", file, must_exist=True)
                    if roster_t.has("path") else None)
@@ -326,7 +335,7 @@ def _academy(t: TableReader, file: Path) -> Academy:
         raise t.error("columns", "gives two columns the same header", "make each header unique")
     t.done()
     return Academy(code, name, careers_email, responses, tracker, roster_path, rcols, headers,
-                   roster_tab)
+                   roster_tab, checkin)
 
 
 def _backend(t: TableReader, file: Path, kinds: tuple[str, ...], id_key: str) -> Backend:

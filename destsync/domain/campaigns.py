@@ -37,6 +37,7 @@ from datetime import date, datetime, timedelta
 from destsync.domain import vocab
 from destsync.domain.answers import STOP_ANSWER
 from destsync.domain.calendar import AcademicCalendar, results_day
+from destsync.domain.checkin_campaign import checked_in, current_rows
 from destsync.domain.consent import STAFF, channel_in, version_in
 from destsync.domain.contact_plan import Campaign
 from destsync.domain.interventions import flagged_today
@@ -221,6 +222,15 @@ def _people(c: Campaign, aud: Audience, today: date) -> Iterable[_Person]:
             continue
         if c.audience == "parents":
             yield from _parents(c, aud, year, start, end)
+            continue
+        if c.audience == "current":  # still at school: the termly check-in reminder
+            for ref, row in current_rows(aud.roster, aud.rows, aud.calendar, start):
+                email, status = row.get("email", ""), row.get("contact_status", "")
+                refusing = row.get("consent", "") in REFUSING or status in NO_CONTACT
+                yield _Person(ref, str(year), (email,) if email else (), start, end,
+                              row.get("consent", "") == "Yes" and aud.contact_consented(row)
+                              and not refusing and bool(email), refusing,
+                              checked_in(row, start), "")
             continue
         for ref, row in aud.rows.items():
             leaving = row.get("leaving_year", "")

@@ -12,9 +12,10 @@ from datetime import date, timedelta
 
 from destsync.domain.calendar import results_day
 
-# Who a campaign writes to. The audience decides which rows qualify, which tracker columns
+# Who a campaign writes to ("current": students still at school, the check-in reminder).
+# The audience decides which rows qualify, which tracker columns
 # count as "a response for this checkpoint" and how a cycle is named (see campaigns.py).
-AUDIENCES = ("alumni", "leavers", "parents", "staff")
+AUDIENCES = ("alumni", "leavers", "parents", "staff", "current")
 _ANCHOR = re.compile(r"^(?:(\d\d)-(\d\d)|results_day(?:([+-])(\d{1,3}))?)$")
 
 

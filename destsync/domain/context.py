@@ -20,6 +20,7 @@ class PlanContext:
     timezone: str = "Europe/London"  # the school's: dates of submissions are its dates
     consent_wording: str = ""  # the consent question's text, as the form asks it
     staff_consent_contacts: bool = False  # a staff "Yes" alone lets destsync email
+    checkin_slots: int = 0  # application slots on the termly check-in form (issue 16)
 
     @property
     def consent_version(self) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from destsync.domain import layout
 from destsync.domain.audit import EDIT_KEY, WHOLE_FIELDS
+from destsync.domain.checkin_place import PLACED_KEY
 from destsync.domain.model import RawResponse, header_of
 from destsync.domain.plan import PERSONAL_COLUMNS
 from destsync.domain.scrub import scrub
@@ -181,7 +182,9 @@ def _edit_tab(tab: str, grid: Grid, ref: str, rids: set[str], who: Who,
         if r == 0:
             continue
         ours = (_at(row, ref_i) == ref or _at(row, rid_i) in rids
-                or (tab == "_destsync_meta" and _at(row, 0).startswith(f"{EDIT_KEY}{ref}|")))
+                or (tab == "_destsync_meta" and _at(row, 0).startswith(f"{EDIT_KEY}{ref}|"))
+                or (tab == "_destsync_meta" and _at(row, 0).startswith(PLACED_KEY)
+                    and _at(row, 1) == ref))  # a check-in staff placed on their row
         if tab == "_destsync_ledger" and ours:
             plan.ledger_keys.add(_at(row, 0))
         if tab == layout.LOG and ours:

@@ -75,6 +75,28 @@ class OutgoingMessage:
     stop_url: str = ""  # the prefilled stop link, for the List-Unsubscribe header
 
 
+@dataclass(frozen=True)
+class AppChange:
+    """One cell of the Applications tab to change (``domain.applications``)."""
+
+    key: str  # the application's key (Ref and a slug of provider and course)
+    ref: str
+    field: str  # an APPLICATION_FIELDS key
+    old: str
+    new: str
+    source: str
+
+
+@dataclass(frozen=True)
+class NewApp:
+    """A row to add to the Applications tab: APPLICATION_FIELDS key -> value."""
+
+    key: str
+    ref: str
+    values: dict[str, str]
+    source: str
+
+
 @dataclass
 class Plan:
     now: str
@@ -98,6 +120,10 @@ class Plan:
     # Review key -> (Resolved, Resolution): a typed resolution carried out (Resolved is the
     # date) or left open with the reason (Resolved empty).
     review_updates: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The Applications tab (issue 16): cells to change and rows to add; their merge base
+    # rides in ``base_updates`` under (ref, ``applications.base_col(key, field)``).
+    app_changes: list[AppChange] = field(default_factory=list)
+    app_rows: list[NewApp] = field(default_factory=list)
 
     @property
     def conflicts(self) -> list[ReviewItem]:
@@ -116,6 +142,8 @@ class Plan:
             or self.metrics is not None
             or self.review_updates
             or self.meta
+            or self.app_changes
+            or self.app_rows
         )
 
     def summary(self) -> dict[str, Any]:
@@ -128,6 +156,8 @@ class Plan:
             "returns_frozen": len(self.freezes),
             "emails_due": len(self.messages),
             "emails_deferred": len(self.deferred),
+            "applications_added": len(self.app_rows),
+            "applications_updated": len(self.app_changes),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -164,6 +194,10 @@ class Plan:
             )
         for item in self.review:
             out.append(f"  ? {item.kind} {item.ref or item.response_id}: {item.field}")
+        for a in self.app_rows:
+            out.append(f"  + application {a.key}")
+        for ac in self.app_changes:
+            out.append(f"  ~ application {ac.key} {ac.field}: {ac.old!r} -> {ac.new!r}")
         for f in self.freezes:
             late = " (late)" if f.late else ""
             out.append(f"  # freeze {f.label} for leavers of {f.leaving_year}{late}")

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 
 from destsync.domain import audit, nccis_follow, staff_consent
 from destsync.domain.answers import CONTACT_KEYS
+from destsync.domain.applications import merge_applications
 from destsync.domain.campaigns import Audience, CampaignPlan, plan_campaigns
+from destsync.domain.checkin_place import MARKER, CheckinPlacement, place_checkins
 from destsync.domain.consent import known_versions, new_wording, withdrawn
 from destsync.domain.contact_plan import Campaign
 from destsync.domain.context import PlanContext
@@ -71,10 +73,12 @@ def plan_academy(
     now: datetime,
     contact: Contact | None = None,
     extra_wants: Sequence[Want] = (),
+    checkins: Sequence[RawResponse] = (),
 ) -> AcademyPlan:
     """One academy's whole plan: the tracker changes, then, on the tracker as it will be
     after them (so a response that arrives today stops today's reminder), the campaigns;
-    their "not known" outcomes join the same merge, and the returns freeze last."""
+    their "not known" outcomes join the same merge, and the returns freeze last.
+    ``checkins`` are the termly check-in's answers (``checkin_place``)."""
     today = now.astimezone(ZoneInfo(ctx.timezone)).date()
     placement = place_responses(snap, roster, responses, ctx, now)
     for wanted in placement.ours.values():  # a column the tracker lacks is never written
@@ -82,6 +86,7 @@ def plan_academy(
             del wanted[col]
     extra_wants = [w for w in (*extra_wants, *offer_wants(snap.applications, snap.rows))
                    if w[1] not in snap.absent]
+    checked = place_checkins(snap, placement, checkins, ctx, now, ctx.checkin_slots)
     nccis_follow.follow(snap.base, placement)
     adopted = staff_consent.settle(snap.base, placement, today)
     if adopted:  # staff Consent edits a newer Form A answer replaces: merged as read
@@ -99,6 +104,7 @@ def plan_academy(
         merger.add_review(item)
     expired = _merge(snap, placement, ctx, merger, today)
     _merge_extra(placement, merger, expired, extra_wants)
+    _applications(snap, checked, merger)
     audit.record(snap, plan, placement.set_aside, placement.long_answers)
     rows = after_rows(snap, plan)
     camp = CampaignPlan()
@@ -155,6 +161,20 @@ def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger
     erase_rows(sorted((p.erase | expired) - set(p.new_refs)), expired, p.erase,
                p.known_rows, snap.base, plan)
     return expired
+
+
+def _applications(snap: TrackerSnapshot, c: CheckinPlacement, merger: Merger) -> None:
+    for item in c.review:
+        merger.add_review(item)
+    merge_applications(snap, c.apps, merger.plan, merger.review_keys)
+    for ref, value in c.markers.items():
+        merger.plan.base_updates[(ref, MARKER)] = value
+    merger.plan.meta.update(c.meta)
+    for key, done in c.resolved.items():  # over ``settle``'s word on these rows
+        if done is None:
+            merger.plan.review_updates.pop(key, None)
+        else:
+            merger.plan.review_updates[key] = done
 
 
 def _effective(snap: TrackerSnapshot, p: Placement, ref: str, col: str) -> str:

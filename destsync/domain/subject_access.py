@@ -19,7 +19,7 @@ from destsync.domain.consent import (
     state_of,
     version_in,
 )
-from destsync.domain.model import RawResponse, TrackerSnapshot, header_of
+from destsync.domain.model import APPLICATION_FIELDS, RawResponse, TrackerSnapshot, header_of
 from destsync.domain.tombstone import TOMBSTONE_PREFIX, Tombstones, hashed
 
 VISIBLE = (layout.REVIEW, layout.LOG, layout.RETURNS)
@@ -62,6 +62,10 @@ def collect(
         "review_items": about(layout.REVIEW),
         "change_log": about(layout.LOG),
         "frozen_returns": about(layout.RETURNS),
+        # The Applications tab (issue 16), by its headers, as read with the tracker.
+        "applications": [{header: values.get(k, "") for k, header in APPLICATION_FIELDS}
+                         for _, values in sorted(snap.applications.items())
+                         if values.get("ref") == ref],
         "emails": [
             {"campaign": e.campaign, "state": e.state, "at": e.at, "key": e.key}
             for e in sorted(snap.ledger.values(), key=lambda e: (e.at, e.key))
@@ -79,7 +83,8 @@ def collect(
 
 def count(record: Mapping[str, Any]) -> int:
     """How many items the record holds, for a summary line that names no one."""
-    lists = ("form_a_responses", "review_items", "change_log", "frozen_returns", "emails")
+    lists = ("form_a_responses", "review_items", "change_log", "frozen_returns", "emails",
+             "applications")
     return 1 + sum(len(record[k]) for k in lists)
 
 
@@ -121,6 +126,7 @@ def collect_erased(ref: str, academy: str, meta: Mapping[str, str],
         return None
     return {"subject": ref, "academy": academy, "generated_at": generated_at,
             "tracker_row": {}, "form_a_responses": [], "review_items": [], "change_log": [],
-            "frozen_returns": [], "emails": [], "consent": None, "tombstone": tomb,
+            "frozen_returns": [], "applications": [], "emails": [], "consent": None,
+            "tombstone": tomb,
             "notes": ["This student's data was erased on request; destsync keeps only "
                       "the tombstone, so that old answers are not read again."]}

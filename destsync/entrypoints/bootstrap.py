@@ -80,7 +80,29 @@ def build(cfg: Config, academy: Academy) -> AcademyPorts:
         roster = CsvRoster(academy.roster_path, academy.roster_columns, academy.code)
     mailer = build_mailer(cfg, academy, calls)
     return AcademyPorts(academy, responses, tracker, roster, calls, mailer, lease,
-                        mail_files(cfg))
+                        mail_files(cfg), checkin_source(cfg, academy, calls))
+
+
+def checkin_source(cfg: Config, academy: Academy, calls: Counter[str],
+                   setup: bool = False) -> ResponseSource | None:
+    """The termly check-in's answers (issue 16), or None for an academy without one.
+    Read whole each run (a term's check-ins are few): no watermark to keep apart from
+    Form A's."""
+    source = academy.checkin
+    if source is None:
+        return None
+    if source.kind == "csv":
+        from destsync.adapters.local.csv_responses import CsvResponseSource
+
+        assert source.path is not None
+        return CsvResponseSource(source.path, cfg.checkin.questions, cfg.timezone, "checkin")
+    if not source.remote_id and not setup:
+        raise ConfigError(
+            f"{cfg.file}: academy {academy.code} has no checkin.form_id",
+            "run `destsync setup` to create the check-in form, then set form_id to the id "
+            "it prints",
+        )
+    return google_forms_source(cfg, academy, calls, None, setup, checkin=True)
 
 
 def metrics_sink(cfg: Config) -> MetricsSink | None:
@@ -124,7 +146,7 @@ def google_tracker(cfg: Config, academy: Academy, calls: Counter[str]) -> Google
     label = f"spreadsheet {academy.tracker.remote_id} ({academy.code})"
     return GoogleSheetsTracker(
         SheetsApi(client, academy.tracker.remote_id, label), academy.headers, policy,
-        academy.roster_tab,
+        academy.roster_tab, academy.checkin is not None,
     )
 
 
@@ -134,13 +156,15 @@ def google_forms_source(
     calls: Counter[str],
     watermark: Callable[[], str] | None = None,
     setup: bool = False,
+    checkin: bool = False,
 ) -> GoogleFormsSource:
     """The Forms source (read scopes; ``setup`` asks for forms.body to add questions).
     The service is built on first use, so a run that never reads builds nothing."""
     from destsync.adapters.google import credentials as cr
     from destsync.adapters.google.forms import GoogleFormsSource
 
-    if not academy.responses.remote_id and not setup:
+    backend = academy.checkin if checkin and academy.checkin else academy.responses
+    if not backend.remote_id and not setup:
         raise ConfigError(
             f"{cfg.file}: academy {academy.code} has no responses.form_id",
             "run `destsync setup` to create Form A, then set form_id to the id it prints",
@@ -150,7 +174,8 @@ def google_forms_source(
     policy = retry_policy(cfg)
     return GoogleFormsSource(
         lambda: cr.discovery_service("forms", "v1", creds, policy, calls),
-        academy.responses.remote_id, cfg.questions, watermark,
+        backend.remote_id, cfg.checkin.questions if checkin else cfg.questions, watermark,
+        "checkin" if checkin else "form_a",
     )
 
 

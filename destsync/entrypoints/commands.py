@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from destsync.config.settings import Config, load_config
-from destsync.entrypoints import bootstrap
+from destsync.entrypoints import bootstrap, checkin_cmd
 from destsync.entrypoints.cloudrun import current_task, for_task
 from destsync.errors import ConfigError, DestsyncError, InputError, TemplateError
 from destsync.service.ports import AcademyPorts
@@ -127,9 +127,10 @@ def _warnings(ports: list[AcademyPorts]) -> list[str]:
     """What the adapters noticed that is not an error: a form that takes no responses."""
     out = []
     for p in ports:
-        w = getattr(p.responses, "warning", "")
-        if isinstance(w, str) and w:
-            out.append(f"{p.academy.code}: {w}")
+        for source in (p.responses, p.checkin):  # a form that takes no responses
+            w = getattr(source, "warning", "")
+            if isinstance(w, str) and w:
+                out.append(f"{p.academy.code}: {w}")
     return out
 
 
@@ -140,6 +141,9 @@ def _print_summary(result: RunResult, cfg: Config, s: dict[str, Any]) -> None:
         f"{s['conflicts']} conflicts and {s['review_items']} new review items; "
         f"froze {s['returns_frozen']} returns"
     )
+    if s["applications_added"] or s["applications_updated"]:
+        print(f"  applications: added {s['applications_added']}, "
+              f"updated {s['applications_updated']} cells")
     by_campaign = ", ".join(f"{k} {v}" for k, v in s["emails_sent_by_campaign"].items())
     print(
         f"  emails: sent {s['emails_sent']}" + (f" ({by_campaign})" if by_campaign else "")
@@ -161,7 +165,7 @@ def setup(config: Path) -> int:
         if a.tracker.kind == "xlsx" and a.tracker.path is not None:
             from destsync.adapters.local.xlsx_tracker import XlsxTracker
 
-            changed = XlsxTracker(a.tracker.path, a.headers).setup()
+            changed = XlsxTracker(a.tracker.path, a.headers).setup(a.checkin is not None)
             print(f"{a.code}: {'created' if changed else 'already set up'} {a.tracker.path}")
         elif a.tracker.kind == "google_sheets":
             from destsync.adapters.google.setup import setup_sheet
@@ -184,6 +188,7 @@ def setup(config: Path) -> int:
             for key, entry in entries.items():
                 if entry and entry != getattr(cfg, key):
                     print(f"  set form_a.{key} = \"{entry}\" for prefilled links")
+        checkin_cmd.setup(cfg, a, config)
     return 0
 
 
@@ -197,6 +202,8 @@ def check(config: Path) -> int:
         n_roster = len(p.roster.read())
         n_resp = len(p.responses.read(None))
         print(f"{p.academy.code}: config ok; {n_roster} on roster; {n_resp} responses readable")
+        if line := checkin_cmd.check_line(p):
+            print(line)
         print(f"  {live_line(cfg.questions.get('consent', ''), snap.meta)}")
         for w in _warnings([p]):
             print(f"  warning: {w}")

@@ -3,7 +3,8 @@
 ``check`` stops at the first problem and reads quickly; the doctor carries on, so an IT
 technician setting up a school sees all that is wrong at once, each with its fix: the
 config, the emulator when one is set, the templates, and per academy the credentials and
-the tracker's tabs and headers, the roster, Form A's questions and its prefill key, and
+the tracker's tabs and headers, the roster, Form A's questions and its prefill key, the
+check-in form's (issue 16: readable, published, its reference's prefill key), and
 the mailer (its ``probe``: an SMTP connection and EHLO, the Gmail mailbox's profile, the
 outbox folder), and the trust's shared Metrics sheet when ``[metrics]`` names one.
 Every check only reads; nothing is written to a tracker, a form or a mailbox.
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from destsync.config.settings import Academy, Config, load_config
-from destsync.entrypoints import bootstrap
+from destsync.entrypoints import bootstrap, checkin_cmd
 from destsync.errors import DestsyncError
 
 
@@ -95,6 +96,8 @@ def _academy(cfg: Config, academy: Academy, problems: list[Problem]) -> None:
     _probe(code, problems, lambda: ports.responses.read(None))
     if academy.responses.kind == "google_forms":
         _probe(code, problems, lambda: _prefill_key(cfg, ports.responses))
+    for check in checkin_cmd.doctor_checks(cfg, academy, ports):
+        _probe(code, problems, check)
     if ports.mailer is not None:
         _probe(code, problems, ports.mailer.probe)
 

@@ -9,8 +9,8 @@ from destsync.config.settings import Config
 from destsync.domain.digest import build_digest
 from destsync.entrypoints import bootstrap
 from destsync.errors import ConfigError, InputError
-from destsync.service.outreach import message_context, sample_for
-from destsync.service.render import Renderer, campaign_context, html_page
+from destsync.service.outreach import checkin_link, message_context, sample_for
+from destsync.service.render import SAMPLE_REF, Renderer, campaign_context, html_page
 
 
 def render_preview(
@@ -51,5 +51,7 @@ def render_preview(
             raise InputError(f"Ref {ref} is not in any academy's tracker",
                              "check the Ref, or leave out --ref to use the sample data")
     ctx.update(campaign_context(c, 1))
+    if c.audience == "current":  # as the send phase renders it: the check-in's own link
+        ctx["form_link"] = checkin_link(cfg, ref or SAMPLE_REF)
     subject, text, html = renderer.render(c.template, c.subject, ctx)
     return subject, text, html_page(subject, html), where

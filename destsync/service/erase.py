@@ -54,7 +54,10 @@ def erase_student(ports: Sequence[AcademyPorts], ref: str, now: datetime, dry_ru
             continue
         meta = _meta(grids)
         salt = meta.get(SALT_KEY, "")
-        plan = plan_erase(ref, grids, p.academy.headers, p.responses.read(EVERY_RESPONSE),
+        # Their check-ins (issue 16) too: the tombstone then sets them aside for good.
+        answers = [*p.responses.read(EVERY_RESPONSE),
+                   *(p.checkin.read(None) if p.checkin else ())]
+        plan = plan_erase(ref, grids, p.academy.headers, answers,
                           salt or secrets.token_hex(16), not salt,
                           now.isoformat(timespec="seconds"), run_id)
         done = Erased(p.academy.code, plan)

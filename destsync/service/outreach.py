@@ -58,13 +58,14 @@ class Staged:
 def stage(
     cfg: Config, academy: Academy, ctx: PlanContext, snap: TrackerSnapshot,
     roster: Sequence[RosterEntry], responses: Sequence[RawResponse], now: datetime,
-    back: MailBack | None = None,
+    back: MailBack | None = None, checkins: Sequence[RawResponse] = (),
 ) -> Staged:
     """One academy's plan, tracker and campaigns together (``plan_academy``: one pass,
     each response parsed once). ``back`` is the mail read back this run (``read_inbound``
     has already put its ledger rows into ``snap``, so the planner sees them)."""
     staff = cfg.mail.digest_to or ((academy.careers_email,) if academy.careers_email else ())
-    planned = plan_academy(snap, roster, responses, ctx, now, Contact(cfg.campaigns, staff))
+    planned = plan_academy(snap, roster, responses, ctx, now, Contact(cfg.campaigns, staff),
+                           checkins=checkins)
     if not cfg.metrics.shared:  # the tracker's own Metrics tab, in its one write
         planned.plan.metrics = tab_update(snap.metrics, planned.metrics)
     back = back or MailBack()
@@ -116,6 +117,8 @@ def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
     ctx = message_context(cfg, s.academy, s.rows.get(m.ref, {}), m.ref, m.cycle,
                           m.campaign.audience in STUDENT_AUDIENCES)
     ctx.update(campaign_context(m.campaign, m.attempt))
+    if m.campaign.audience == "current":  # the check-in form's own prefilled link
+        ctx["form_link"] = checkin_link(cfg, m.ref)
     if m.campaign.audience == "staff":
         ctx["digest"] = build_digest(
             s.rows, s.snap.ledger, cfg.calendar, cfg.checkpoints, now,
@@ -130,7 +133,7 @@ def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
 
 # Whose messages carry the stop form: it withdraws the student's own consent, so a
 # parent's letter (Form B) and the staff digest keep the email-to-staff way to stop.
-STUDENT_AUDIENCES = ("alumni", "leavers")
+STUDENT_AUDIENCES = ("alumni", "leavers", "current")
 
 
 def message_context(cfg: Config, academy: Academy, row: Mapping[str, str], ref: str,
@@ -146,6 +149,11 @@ def message_context(cfg: Config, academy: Academy, row: Mapping[str, str], ref: 
         "stop": stop_context(academy.careers_email, ref, academy.name, stop_link(
             cfg.responder_url, cfg.reference_entry, cfg.consent_entry, ref) if student else ""),
     }
+
+
+def checkin_link(cfg: Config, ref: str) -> str:
+    """A current student's check-in form, their reference prefilled (issue 16)."""
+    return prefill_link(cfg.checkin.responder_url, cfg.checkin.reference_entry, ref)
 
 
 def check_templates(cfg: Config, renderer: Renderer) -> int:

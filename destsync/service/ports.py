@@ -154,6 +154,7 @@ class AcademyPorts:
     mailer: Mailer | None = None  # None: plan no messages for this academy
     lease: Lease | None = None  # None: no overlap guard (tests with fakes)
     mail_files: MailFiles | None = None  # None: no files on disk to follow a withdrawal
+    checkin: ResponseSource | None = None  # the termly check-in's answers; None: no form
 
 
 class WholeTracker(Protocol):

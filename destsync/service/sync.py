@@ -118,9 +118,11 @@ def prime_questions(p: AcademyPorts, meta: Mapping[str, str]) -> None:
 
 
 def context_for(cfg: Config, code: str) -> PlanContext:
+    slots = next((cfg.checkin.slots for a in cfg.academies if a.code == code and a.checkin), 0)
     return PlanContext(code, cfg.calendar, cfg.checkpoints, cfg.freeze_late_days,
                        cfg.retention_grace_days, cfg.timezone,
-                       cfg.questions.get("consent", ""), cfg.staff_consent_contacts)
+                       cfg.questions.get("consent", ""),
+                       staff_consent_contacts=cfg.staff_consent_contacts, checkin_slots=slots)
 
 
 def run_sync(
@@ -211,7 +213,10 @@ def _run(cfg: Config, ports: list[AcademyPorts], now: datetime, dry_run: bool,
         result.read_back.update(bounces_read=back.bounced, replies_read=back.replies)
         step(f"{code}: planning")
         ctx = context_for(cfg, code)
-        st = stage(cfg, p.academy, ctx, snap, screened.roster, screened.responses, now, back)
+        # Check-ins of an erased student are set aside by their tombstone, as Form A's are.
+        checkins = screen(snap, [], p.checkin.read(None)).responses if p.checkin else []
+        st = stage(cfg, p.academy, ctx, snap, screened.roster, screened.responses, now, back,
+                   checkins)
         st.plan.review.extend(screened.review)
         # A roster adapter may leave out a bad row and say so (``problems``): on Review.
         add_roster_problems(st.plan, getattr(p.roster, "problems", ()), snap.review_keys)

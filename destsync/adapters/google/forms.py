@@ -86,7 +86,7 @@ def execute(request: Any, what: str) -> dict[str, Any]:
 
 
 def question_ids(
-    form: Mapping[str, Any], questions: Mapping[str, str], what: str
+    form: Mapping[str, Any], questions: Mapping[str, str], what: str, table: str = "form_a"
 ) -> dict[str, str]:
     """Form A field key -> questionId, by title. A missing title is an InputError that names
     the question and the config key to change."""
@@ -96,12 +96,12 @@ def question_ids(
         if question.get("questionId"):
             by_title.setdefault(norm_title(item.get("title", "")), question["questionId"])
     return resolve(by_title, questions, what, "question",
-                   "; `destsync setup` adds missing questions")
+                   "; `destsync setup` adds missing questions", table)
 
 
 def questions_by_id(form: Mapping[str, Any], questions: Mapping[str, str],
-                    known: Mapping[str, str], what: str) -> tuple[dict[str, str],
-                                                                    dict[str, str]]:
+                    known: Mapping[str, str], what: str,
+                    table: str = "form_a") -> tuple[dict[str, str], dict[str, str]]:
     """Field key -> questionId: by the stored id where there is one (a reworded question
     keeps working), by title for the rest. Also field key -> the form's title, for the
     questions whose title no longer matches the config. A stored id missing from the form
@@ -116,7 +116,8 @@ def questions_by_id(form: Mapping[str, Any], questions: Mapping[str, str],
                 f"{what} no longer has the question for {key} (it was deleted)",
                 f"add it back with `destsync setup`, or set form_a.questions.{key} to \"\" "
                 "if the form no longer asks it")
-    rest = question_ids(form, {k: t for k, t in questions.items() if k not in by_id}, what)
+    rest = question_ids(form, {k: t for k, t in questions.items() if k not in by_id}, what,
+                        table)
     renamed = {k: titles[q] for k, q in by_id.items()
                if norm_title(titles[q]) != norm_title(questions[k])}
     return {**by_id, **rest}, renamed
@@ -158,8 +159,10 @@ class GoogleFormsSource:
         form_id: str,
         questions: Mapping[str, str],
         watermark: Callable[[], str] | None = None,
+        table: str = "form_a",
     ) -> None:
         self._service_factory = service
+        self.table = table  # the config table naming the questions, for the hint
         self._service: Any = None
         self.form_id = form_id
         self.questions = dict(questions)
@@ -186,7 +189,8 @@ class GoogleFormsSource:
         forms = self.service.forms()
         form = execute(forms.get(formId=self.form_id), self.what)
         self.warning = publish_warning(form, self.what)
-        ids, self.renamed = questions_by_id(form, self.questions, self.known_ids, self.what)
+        ids, self.renamed = questions_by_id(form, self.questions, self.known_ids, self.what,
+                                            self.table)
         self.resolved_ids = dict(ids)
         params: dict[str, Any] = {"formId": self.form_id, "pageSize": PAGE_SIZE}
         if since is not None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from destsync.adapters.form_questions import norm_title
@@ -79,20 +79,25 @@ def create_form(source: GoogleFormsSource, title: str) -> str:
     return source.form_id
 
 
-def setup_form(source: GoogleFormsSource, title: str) -> tuple[bool, dict[str, str]]:
+def setup_form(source: GoogleFormsSource, title: str,
+               order: Sequence[str] = FORM_ORDER,
+               make: Callable[[str, str], dict[str, Any]] = question_item,
+               entries: Sequence[str] = ("reference", "consent"),
+               ) -> tuple[bool, dict[str, str]]:
     """Add the Form A questions the form lacks, and the stop answer to a consent question
     made before it existed. Returns (changed, the prefill keys "entry.<n>" of the
     reference and consent questions, by their config key: form_a.reference_entry and
-    form_a.consent_entry)."""
+    form_a.consent_entry). ``order``, ``make`` and ``entries`` give another form's
+    questions (the check-in's: ``setup_checkin``)."""
     forms = source.service.forms()
     form = execute(forms.get(formId=source.form_id), source.what)
     items = form.get("items", [])
     have = {norm_title(i.get("title", "")) for i in items}
     requests: list[dict[str, Any]] = []
-    for key in FORM_ORDER:
+    for key in order:
         q_title = source.questions.get(key, "")
         if q_title and norm_title(q_title) not in have:
-            requests.append({"createItem": {"item": question_item(key, q_title),
+            requests.append({"createItem": {"item": make(key, q_title),
                                             "location": {"index": len(items) + len(requests)}}})
     requests += _stop_option(items, source.questions.get("consent", ""))
     if not form.get("info", {}).get("title"):
@@ -102,7 +107,7 @@ def setup_form(source: GoogleFormsSource, title: str) -> tuple[bool, dict[str, s
                 source.what)
         form = execute(forms.get(formId=source.form_id), source.what)
     return bool(requests), {f"{key}_entry": reference_entry(form, source.questions.get(key, ""))
-                            for key in ("reference", "consent")}
+                            for key in entries}
 
 
 def _stop_option(items: list[dict[str, Any]], title: str) -> list[dict[str, Any]]:

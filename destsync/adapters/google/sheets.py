@@ -40,6 +40,7 @@ from dataclasses import replace
 from typing import Any
 
 from destsync.adapters.google import sheets_api as api
+from destsync.adapters.google import sheets_apps as apps
 from destsync.adapters.google import sheets_journal as jr
 from destsync.adapters.google import sheets_lock as lock
 from destsync.adapters.google import sheets_metrics as mtabs
@@ -66,9 +67,10 @@ HALF_WRITTEN = ("new rows were added to the Tracker, and their merge base, Revie
 class GoogleSheetsTracker(SheetsWriter, SheetsErase):
     def __init__(
         self, sheets: api.SheetsApi, headers: Mapping[str, str], policy: RetryPolicy | None = None,
-        roster_tab: str = "",
+        roster_tab: str = "", applications: bool = False,
     ) -> None:
         self.api = sheets
+        self.applications = applications  # read the Applications tab (a check-in form)
         # The MIS export pasted into a tab: read in the tracker's one batchGet.
         self.roster_tab = roster_tab
         self.roster_values: list[list[Any]] | None = None
@@ -86,13 +88,18 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
         if self.roster_tab:
             tabs.append(self.roster_tab)
             ranges.append(api.quote(self.roster_tab))
+        if self.applications:
+            tabs.append(apps.APPLICATIONS)
+            ranges.append(api.quote(apps.APPLICATIONS))
         blocks, metrics = mtabs.read_with_tabs(self.api, ranges, tabs, self.roster_tab)
         returns = blocks.pop()
+        applications = blocks.pop() if self.applications else []
         if self.roster_tab:
             self.roster_values = blocks.pop()
         tracker, review, *state = blocks
-        seen = Seen()
+        seen = Seen(apps_tab=self.applications)
         snap = TrackerSnapshot()
+        apps.into_snapshot(snap, applications)
         self._metrics_rows = mtabs.into_snapshot(snap, returns, metrics)
         header = tracker[0] if tracker else []
         cols = layout.read_tracker_rows(header, tracker[1:], self.headers, self.api.label, snap)
@@ -224,9 +231,10 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
         data: list[dict[str, Any]] = []
         growth: dict[str, int] = {}
         changes, late = self._verify(plan.changes, fresh, col)
+        app_data, growth[apps.APPLICATIONS] = apps.payload(plan, fresh.apps, late)
         self._late = len(late.review)
         data += [api.row_write(ref, dict(cells), {c: c for c, _ in cells}, None)
-                 for ref, cells in api.by_ref(changes).items()]
+                 for ref, cells in api.by_ref(changes).items()] + app_data
         written = without(plan, late)
         data += review_updates(plan.review_updates, self._require_read().review_header,
                                fresh.review_at)

@@ -12,6 +12,7 @@ from typing import Any
 
 from destsync.adapters.google import sheets_api as api
 from destsync.domain import layout
+from destsync.domain.applications_tab import APPLICATIONS
 from destsync.domain.erase_plan import Grid, TabEdit
 from destsync.errors import TrackerError
 
@@ -24,10 +25,12 @@ class SheetsErase:
     _erase_read: dict[str, Grid] | None = None
 
     def _grids(self) -> dict[str, Grid]:
-        blocks = self.api.batch_get([api.quote(t) for t in TABS])
-        blocks += [[]] * (len(TABS) - len(blocks))
+        # The Applications tab (issue 16) when this tracker has one: their rows go too.
+        tabs = (*TABS, APPLICATIONS) if getattr(self, "applications", False) else TABS
+        blocks = self.api.batch_get([api.quote(t) for t in tabs])
+        blocks += [[]] * (len(tabs) - len(blocks))
         return {t: [[layout.canonical(v) for v in row] for row in block]
-                for t, block in zip(TABS, blocks, strict=True)}
+                for t, block in zip(tabs, blocks, strict=True)}
 
     def read_grids(self) -> dict[str, Grid]:
         self._erase_read = self._grids()

@@ -22,11 +22,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from destsync.domain import layout
+from destsync.domain.applications_tab import APPLICATIONS
 
 LOCK_KEY = "write_lock"  # _destsync_meta: ids of the protections a write holds
 DESCRIPTION = ("destsync is writing this tab (a few seconds). If this protection stays, "
                "run the sync again: it removes it.")
-LOCKED_TABS = (layout.TRACKER, layout.REVIEW, layout.LOG, layout.RETURNS)
+# The Applications tab (issue 16) too, when the sheet has it: its cells are checked
+# under the lock as the Tracker's are (``sheets_apps``).
+LOCKED_TABS = (layout.TRACKER, layout.REVIEW, layout.LOG, layout.RETURNS, APPLICATIONS)
 
 
 def lock_ids(run_id: str, sheet_ids: Mapping[str, int]) -> dict[str, int]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from destsync.adapters.google import sheets_api as api
 from destsync.domain import layout
+from destsync.domain.applications_tab import APPLICATIONS
 from destsync.domain.layout import cell
 from destsync.domain.masking import shown_contact
 from destsync.domain.merge import conflict_key
@@ -40,6 +41,7 @@ class Seen:
     pending: set[str] = field(default_factory=set)
     review_header: list[str] = field(default_factory=list)  # the Review tab's header row
     parked: list[str] = field(default_factory=list)  # submitted times of responses on Review
+    apps_tab: bool = False  # the sheet's Applications tab was read (``sheets_apps``)
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Fresh:
     stale: list[str] = field(default_factory=list)  # refs whose anchor sits on another row
     # Review key -> row now: staff may have sorted the tab since the read.
     review_at: dict[str, int] = field(default_factory=dict)
+    apps: list[list[Any]] = field(default_factory=list)  # the Applications tab, whole
 
     @staticmethod
     def fetch(sheet: api.SheetsApi, ref_header: str, plan: Plan, seen: Seen) -> Fresh:
@@ -107,6 +110,9 @@ class Fresh:
             *[{"a1Range": a1r} for a1r in tab_ends],
             *[api.row_lookup(ref) for ref in refs],
         ]
+        apps_a1 = api.quote(APPLICATIONS)
+        if seen.apps_tab and (plan.app_changes or plan.app_rows):
+            filters.append({"a1Range": apps_a1})
         matched = sheet.batch_get_by_filter(filters)
         header: list[Any] = []
         ref_column: list[list[Any]] | None = None
@@ -116,6 +122,7 @@ class Fresh:
         rows: dict[str, list[Any]] = {}
         ends = dict.fromkeys(APPENDED_TABS, 1)
         review_at: dict[str, int] = {}
+        apps: list[list[Any]] = []
         for m in matched:
             vr = m.get("valueRange", {})
             values = vr.get("values", [])
@@ -132,6 +139,8 @@ class Fresh:
                     header = values[0] if values else []
                 elif a1r == f"{t}!{letter}:{letter}":
                     a1_ref_column = values
+                elif a1r == apps_a1:
+                    apps = values
                 elif a1r in tab_ends:
                     ends[tab_ends[a1r]] = max(len(values), 1)
                     if tab_ends[a1r] == layout.REVIEW:
@@ -170,7 +179,7 @@ class Fresh:
                 "values", [[]]) for m in again}
             for ref, r in unanchored.items():
                 rows[ref] = (by_row.get(r) or [[]])[0]
-        return Fresh(header, rows, unanchored, anchored_col, last, ends, stale, review_at)
+        return Fresh(header, rows, unanchored, anchored_col, last, ends, stale, review_at, apps)
 
 
 def review_updates(updates: dict[str, tuple[str, str]], header: list[str],

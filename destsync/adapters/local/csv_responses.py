@@ -93,8 +93,10 @@ class CsvResponseSource:
     """Reads every row each time: the file is small, and re-reading keeps the sync a pure
     function of its inputs (the planner skips what it has already recorded)."""
 
-    def __init__(self, path: Path, questions: Mapping[str, str], timezone: str) -> None:
+    def __init__(self, path: Path, questions: Mapping[str, str], timezone: str,
+                 table: str = "form_a") -> None:
         self.path = path
+        self.table = table  # the config table naming the questions, for the hint
         self.questions = questions
         self.tz = ZoneInfo(timezone)
 
@@ -105,7 +107,8 @@ class CsvResponseSource:
         except FileNotFoundError:
             raise InputError(
                 f"responses file {self.path} does not exist",
-                "export Form A responses as CSV to that path, or fix responses.path",
+                f"export the form's responses as CSV to that path, or fix "
+                f"{'checkin' if self.table == 'checkin' else 'responses'}.path",
             ) from None
         except (csv.Error, OSError) as exc:
             raise InputError(
@@ -146,4 +149,4 @@ class CsvResponseSource:
                 f"{self.path} does not start with a Timestamp column",
                 "use the file from Forms' 'Download responses (.csv)' as it is",
             )
-        return resolve(index, self.questions, str(self.path), "column")
+        return resolve(index, self.questions, str(self.path), "column", table=self.table)

@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from openpyxl import Workbook
 
 from destsync.adapters.local import xlsx_layout as L
+from destsync.domain.applications_tab import APPLICATIONS
 from destsync.domain.erase_plan import Grid, TabEdit
 
-TABS = (L.TRACKER, L.REVIEW, L.LOG, L.RETURNS, *L.STATE_TABS)
+# The Applications tab (issue 16) too: a student's applications go with their row.
+TABS = (L.TRACKER, L.REVIEW, L.LOG, L.RETURNS, *L.STATE_TABS, APPLICATIONS)
 
 
 def grids(wb: Workbook) -> dict[str, Grid]:

@@ -22,6 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from destsync.adapters.local import ledger_journal as journal
+from destsync.adapters.local import xlsx_applications as apps
 from destsync.adapters.local import xlsx_layout as L
 from destsync.domain import layout
 from destsync.domain.erase_plan import TabEdit
@@ -149,6 +150,7 @@ class XlsxTracker:
             snap.returns = [tuple(r) for r in L.read_block(wb[L.RETURNS])[1:] if any(r)]
         if METRICS_TAB in wb.sheetnames:
             snap.metrics = L.read_block(wb[METRICS_TAB])
+        apps.read(wb, snap)
         return snap
 
     def _state(self, wb: Workbook, tab: str) -> list[list[str]]:
@@ -238,6 +240,7 @@ class XlsxTracker:
             self._merge_state(wb, tab, layout.STATE_KEY_LEN[tab], state_rows)
         if plan.metrics is not None:
             L.replace_block(wb[METRICS_TAB], plan.metrics)
+        apps.write(wb, plan)
         self._save_folded(wb)
 
     def record_ledger(self, entries: Iterable[LedgerEntry], last: bool = True) -> None:
@@ -359,13 +362,15 @@ class XlsxTracker:
         self._stamp = self._file_stamp()
         self._saved = wb
 
-    def setup(self) -> bool:
-        """Create the workbook with every tab, or add missing tabs. True if it changed."""
+    def setup(self, applications: bool = False) -> bool:
+        """Create the workbook with every tab, or add missing tabs (the Applications tab
+        with a check-in form). True if it changed."""
         existed = self.path.exists()
         self._stamp = self._file_stamp()
         wb = self._load()
         changed = L.ensure_tabs(wb, self._tracker_headers) | L.add_tracker_headers(
             wb[L.TRACKER], [self.headers[k] for k in COLUMN_BY_KEY if k in OPTIONAL_KEYS])
+        changed = (applications and apps.ensure(wb)) or changed
         index = self.header_index(wb[L.TRACKER])
         L.add_dropdowns(wb[L.TRACKER], index, self.headers)
         if existed and not changed:
