@@ -63,13 +63,16 @@ class DueMessage:
     attempt: int
     to: tuple[str, ...]
     recovering: bool = False  # left pending by a crashed run
+    support: bool = False  # to a student a results-day flag names (``interventions``)
 
     @property
-    def sort_key(self) -> tuple[int, int, int, str]:
+    def sort_key(self) -> tuple[int, int, int, int, str]:
         """The stated priority order when the daily cap bites: messages a crashed run
-        left pending; then by campaign priority (lower first); then later attempts first,
-        because their window closes sooner; then by key, so the order is stable."""
-        return (0 if self.recovering else 1, self.campaign.priority, -self.attempt, self.key)
+        left pending; then by campaign priority (lower first); then students who need
+        support first; then later attempts first, because their window closes sooner;
+        then by key, so the order is stable."""
+        return (0 if self.recovering else 1, self.campaign.priority,
+                0 if self.support else 1, -self.attempt, self.key)
 
 
 @dataclass(frozen=True)

@@ -230,14 +230,20 @@ def flagged_today(rows: Rows, applications: Apps, cal: AcademicCalendar, today: 
     return out
 
 
+def needing_support(rows: Rows, applications: Apps, cal: AcademicCalendar,
+                    today: date) -> set[str]:
+    """Refs a results-day flag names today (a firm offer not confirmed, a changed plan)."""
+    apps = by_ref(applications)
+    return {r for r, row in rows.items() if results_day_kinds(row, apps.get(r, []), cal, today)}
+
+
 def support_first(refs: Iterable[str], rows: Rows, applications: Apps,
                   cal: AcademicCalendar, today: date) -> list[str]:
     """``refs`` in the same order, except that students with a results-day flag come
-    first: the autumn check-in (helper 16b's campaign) asks them before anyone else."""
-    apps = by_ref(applications)
+    first: the autumn contact asks them before anyone else."""
     ordered = list(refs)
-    flagged = {r for r in ordered if r in rows
-               and results_day_kinds(rows[r], apps.get(r, []), cal, today)}
+    flagged = needing_support({r: rows[r] for r in ordered if r in rows}, applications, cal,
+                              today)
     return [r for r in ordered if r in flagged] + [r for r in ordered if r not in flagged]
 
 

@@ -10,7 +10,7 @@ order, once per academy per run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 from destsync.domain import audit, nccis_follow, staff_consent
 from destsync.domain.answers import CONTACT_KEYS
 from destsync.domain.applications import merge_applications
-from destsync.domain.campaigns import Audience, CampaignPlan, plan_campaigns
+from destsync.domain.campaigns import Audience, CampaignPlan, DueMessage, plan_campaigns
 from destsync.domain.checkin_place import MARKER, CheckinPlacement, place_checkins
 from destsync.domain.consent import known_versions, new_wording, withdrawn
 from destsync.domain.contact_plan import Campaign
 from destsync.domain.context import PlanContext
 from destsync.domain.erasure import erase_rows, erased_keys, replace_contacts, retention_over
 from destsync.domain.freezing import freezes_due
+from destsync.domain.interventions import needing_support
 from destsync.domain.leaving import missing_columns, offer_wants
 from destsync.domain.merge import Merger
 from destsync.domain.metrics import academy_metrics
@@ -63,6 +64,15 @@ def plan_sync(
     """The tracker's plan alone. ``extra_wants`` are cells decided elsewhere; they go
     through the same three-way merge, and a response's value for the same cell wins."""
     return plan_academy(snap, roster, responses, ctx, now, extra_wants=extra_wants).plan
+
+
+def support_marked(due: list[DueMessage], rows: Mapping[str, Mapping[str, str]],
+                   applications: Mapping[str, Mapping[str, str]], ctx: PlanContext,
+                   today: date) -> list[DueMessage]:
+    """Between results day and the autumn deadline a student whose firm offer was not
+    confirmed or whose plan changed is asked first when the daily cap bites."""
+    flagged = needing_support(rows, applications, ctx.calendar, today) if due else set()
+    return [replace(m, support=True) if m.ref in flagged else m for m in due]
 
 
 def plan_academy(
@@ -114,6 +124,7 @@ def plan_academy(
                             snap.ledger, versions, snap.applications, snap.rows,
                             staff_counts=ctx.staff_consent_contacts)
         camp = plan_campaigns(contact.campaigns, audience, now)
+        camp.due = support_marked(camp.due, rows, snap.applications, ctx, today)
         wants = [(o.ref, col, value, f"campaign {o.campaign}"
                   + (f" ({o.evidence})" if o.evidence else ""))
                  for o in camp.outcomes for col, value in o.cells().items()]

@@ -217,3 +217,24 @@ def test_a_results_day_flag_gets_a_digest_the_same_day_as_well_as_the_weekly_one
     later = rd.replace(day=rd.day + 5)
     changed = planning(intended_provider="Example Tech", intended_updated=later.isoformat())
     assert due(later, row=changed) == [f"staff_digest/{later.isoformat()}/OAK/1"]
+
+
+def test_under_the_cap_the_flagged_students_autumn_message_goes_first() -> None:
+    # Three leavers due the same follow-up on results day; one has a firm offer not
+    # confirmed. With room for one message, it is hers; outside the window, key order.
+    from destsync.config.settings import DEFAULT_CHECKPOINTS
+    from destsync.domain.campaigns import DueMessage, apply_cap
+    from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS
+    from destsync.domain.context import PlanContext
+    from destsync.domain.reconcile import support_marked
+
+    rd = results_day(2027)
+    rows = {r: planning() for r in ("OAK-1", "OAK-2", "OAK-3")}
+    apps = {"a": app("OAK-3", "Firm")}
+    ctx = PlanContext("OAK", CAL, DEFAULT_CHECKPOINTS)
+    c = DEFAULT_CAMPAIGNS[0]
+    due = [DueMessage(f"k{r}", r, c, "2027", 1, (f"{r}@example.org",)) for r in sorted(rows)]
+    go, _ = apply_cap(support_marked(due, rows, apps, ctx, rd), 0, 1)
+    assert [m.ref for m in go] == ["OAK-3"]
+    go, _ = apply_cap(support_marked(due, rows, apps, ctx, date(2027, 10, 20)), 0, 1)
+    assert [m.ref for m in go] == ["OAK-1"]
