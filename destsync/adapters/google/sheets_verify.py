@@ -40,6 +40,7 @@ class Seen:
     pending: set[str] = field(default_factory=set)
     review_header: list[str] = field(default_factory=list)  # the Review tab's header row
     parked: list[str] = field(default_factory=list)  # submitted times of responses on Review
+    as_read: Fresh | None = None  # the sheet as the read saw it: places the structural step
 
 
 @dataclass
@@ -87,6 +88,16 @@ class Fresh:
     stale: list[str] = field(default_factory=list)  # refs whose anchor sits on another row
     # Review key -> row now: staff may have sorted the tab since the read.
     review_at: dict[str, int] = field(default_factory=dict)
+
+    @staticmethod
+    def from_read(tracker: list[list[Any]], ref_col: int, ends: dict[str, int]) -> Fresh:
+        """The Tracker tab as the read saw it (no call): its header and last Ref, the
+        Ref column taken as anchored; Review's and Returns' ends (the Change log's is not
+        read: a write that outgrows its grid grows it under the lock)."""
+        last = max((i for i, r in enumerate(tracker, start=1)
+                    if i > 1 and cell(r, ref_col) not in ("", None)), default=1)
+        return Fresh(tracker[0] if tracker else [], {}, {}, True, last,
+                     {tab: max(ends.get(tab, 1), 1) for tab in APPENDED_TABS})
 
     @staticmethod
     def fetch(sheet: api.SheetsApi, ref_header: str, plan: Plan, seen: Seen) -> Fresh:
