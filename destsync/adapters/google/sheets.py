@@ -2,10 +2,12 @@
 batched request, written in a constant number of requests whatever the row count.
 
 A sync costs one ``values.batchGet`` when nothing changes. When there is something to
-write: ``get`` (tab ids and sizes), ``values.batchGetByDataFilter`` (the fresh header, the
-Ref column and every row about to change, found by its anchor), one ``batchUpdate`` (the
-lock, new rows, anchors), the re-read again, one ``values.batchUpdateByDataFilter`` for
-every value and one ``batchUpdate`` that removes the lock.
+write: ``get`` (tab ids and sizes; the lease's read-back when there is a lease, so no call
+of its own), one ``batchUpdate`` (the lock and the new rows, placed by what the read saw),
+``values.batchGetByDataFilter`` under the lock (the fresh header, the Ref column and every
+row about to change, found by its anchor), one ``values.batchUpdateByDataFilter`` for
+every value and one ``batchUpdate`` that removes the lock (and the lease, when nothing
+follows). Rows without an anchor found by the re-read are anchored, and read again, first.
 
 **Anchors.** Each row carries developer metadata ``destsync.ref = <Ref>``. Values are
 written through data filters on that anchor, so a write lands on the student's row even
