@@ -1,12 +1,15 @@
 """The mail half of a run, between planning and applying: which campaign messages are due
 per academy, the trust-wide daily cap, and rendering. Pure apart from reading templates.
 
-The service calls ``stage`` per academy (the one planning pass), then ``allocate`` once for
-the whole trust, because the mailbox's daily limit is shared by every academy.
+The service calls ``stage`` per academy (the one planning pass), writes that academy's
+tracker, keeps only its ``Mailing`` (the due messages and the few rows they name) and moves
+on; then ``allocate`` runs once for the whole trust, because the mailbox's daily limit is
+shared by every academy. So a run holds one academy's tracker at a time, whatever the trust.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,7 +39,7 @@ from destsync.service.render import (
     sample_context,
     stop_context,
 )
-from destsync.service.sending import pending_entries
+from destsync.service.sending import pending_entries, stale_entries
 
 
 @dataclass
@@ -95,37 +98,70 @@ def read_inbound(mailer: object, snap: TrackerSnapshot,
     return back
 
 
-def allocate(cfg: Config, renderer: Renderer, staged: Sequence[Staged], now: datetime) -> None:
-    """Apply the rolling 24-hour cap over the trust, render what goes now, and put the
-    pending ledger entries into each plan (phase one of exactly-once)."""
-    used = sent_since([s.snap.ledger for s in staged], now - timedelta(hours=24))
-    # The cap is the trust's (one mailbox); each plan then takes its share of both lists.
-    go, _ = apply_cap([m for s in staged for m in s.camp.due], used, cfg.mail.daily_cap)
-    go_keys = {m.key for m in go}
-    for s in staged:
-        own = {m.key for m in s.camp.due}
-        mine = [m for m in go if m.key in own]  # in priority order
-        deferred = [m for m in s.camp.due if m.key not in go_keys]
-        s.plan.deferred = [_unrendered(m) for m in deferred]
-        s.plan.messages = [_render(cfg, renderer, s, m, len(mine), deferred, now)
-                           for m in mine]
-        s.plan.ledger = pending_entries(s.plan.messages, now, s.recovering) + s.inbound
+@dataclass
+class Mailing:
+    """What one academy's sends need once its tracker is written: its due messages, the
+    rows they name (not the whole tracker) and the staff digest's content."""
+
+    academy: Academy
+    due: list[DueMessage]
+    stale: list[LedgerEntry]  # pending keys the rules no longer call for
+    recovering: set[str]
+    rows: dict[str, dict[str, str]]
+    ledger: dict[str, LedgerEntry]  # the due keys' entries (a crashed run's tokens)
+    sent_24h: int  # this academy's share of what the mailbox sent in the last 24 hours
+    digest: dict[str, Any] | None  # build_digest's content; ``due``/``deferred`` at allocate
+    now: datetime
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    deferred: list[OutgoingMessage] = field(default_factory=list)
+
+    @property
+    def pending(self) -> list[LedgerEntry]:
+        """Phase one of exactly-once: written before anything of this academy is sent."""
+        return pending_entries(self.messages, self.now, self.recovering)
 
 
-def _render(cfg: Config, renderer: Renderer, s: Staged, m: DueMessage, due: int,
-            deferred: Sequence[DueMessage], now: datetime) -> OutgoingMessage:
+def mailing(cfg: Config, s: Staged, now: datetime) -> Mailing:
+    """``s`` cut down to what its sends need, so its snapshot and plan can go."""
+    due = s.camp.due
+    digest = None
+    if any(m.campaign.audience == "staff" for m in due):
+        digest = build_digest(s.rows, s.snap.ledger, cfg.calendar, cfg.checkpoints, now,
+                              len(s.snap.review_keys) + len(s.plan.review), len(s.plan.review),
+                              0, (), s.camp.short, s.snap.applications, cfg.support,
+                              s.snap.rows)
+    refs = {m.ref for m in due}
+    keys = {m.key for m in due}
+    return Mailing(s.academy, list(due), stale_entries(s.camp.stale, s.snap.ledger),
+                  s.recovering, {r: s.rows[r] for r in refs if r in s.rows},
+                  {k: e for k, e in s.snap.ledger.items() if k in keys},
+                  sent_since([s.snap.ledger], now - timedelta(hours=24)), digest, now)
+
+
+def allocate(cfg: Config, renderer: Renderer, mailings: Sequence[Mailing]) -> None:
+    """Apply the rolling 24-hour cap over the trust and render what goes now. The
+    academies' own counts add up to the trust's: one mailbox, one cap, one priority order."""
+    used = sum(m.sent_24h for m in mailings)
+    go, _ = apply_cap([d for m in mailings for d in m.due], used, cfg.mail.daily_cap)
+    go_keys = {d.key for d in go}
+    for m in mailings:
+        own = {d.key for d in m.due}
+        mine = [d for d in go if d.key in own]  # in priority order
+        deferred = [d for d in m.due if d.key not in go_keys]
+        m.deferred = [_unrendered(d) for d in deferred]
+        m.messages = [_render(cfg, renderer, m, d, len(mine), deferred) for d in mine]
+
+
+def _render(cfg: Config, renderer: Renderer, s: Mailing, m: DueMessage, due: int,
+            deferred: Sequence[DueMessage]) -> OutgoingMessage:
     ctx = message_context(cfg, s.academy, s.rows.get(m.ref, {}), m.ref, m.cycle,
                           m.campaign.audience in STUDENT_AUDIENCES)
     ctx.update(campaign_context(m.campaign, m.attempt))
     if m.campaign.audience == "current":  # the check-in form's own prefilled link
         ctx["form_link"] = checkin_link(cfg, m.ref)
     if m.campaign.audience == "staff":
-        ctx["digest"] = build_digest(
-            s.rows, s.snap.ledger, cfg.calendar, cfg.checkpoints, now,
-            len(s.snap.review_keys) + len(s.plan.review), len(s.plan.review), due,
-            [d.campaign.key for d in deferred], s.camp.short,
-            s.snap.applications, cfg.support, s.snap.rows,
-        )
+        ctx["digest"] = {**(s.digest or {}), "due": due, "deferred": dict(sorted(
+            Counter(d.campaign.key for d in deferred).items()))}
     subject, text, html = renderer.render(m.campaign.template, m.campaign.subject, ctx)
     return OutgoingMessage(m.key, m.ref, m.campaign.key, ", ".join(m.to), subject, text, html,
                            m.campaign.priority, ctx["stop"]["form_link"])

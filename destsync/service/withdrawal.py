@@ -29,12 +29,17 @@ def remove_leftovers(p: AcademyPorts) -> None:
                  extra={"academy": p.academy.code})
 
 
+def needs_follow_up(plan: Plan, meta: dict[str, str]) -> bool:
+    """Whether the set of erased Refs differs from last time (``follow_up`` has work)."""
+    return meta.get(DIGEST_KEY, digest(())) != digest(plan.erased)
+
+
 def follow_up(p: AcademyPorts, plan: Plan, meta: dict[str, str]) -> None:
     """The rewrite a run's plan cannot express, made only when the set of erased Refs
     differs from last time: the copies of their contact details outside the row."""
-    now = digest(plan.erased)
-    if meta.get(DIGEST_KEY, digest(())) == now:
+    if not needs_follow_up(plan, meta):
         return
+    now = digest(plan.erased)
     if not (hasattr(p.tracker, "read_grids") and hasattr(p.tracker, "rewrite")):
         return
     whole = cast(WholeTracker, p.tracker)

@@ -194,15 +194,16 @@ def test_the_google_metrics_tab_is_the_workbooks_and_costs_no_extra_call(
             if any(r)] == local
     assert first["rows_added"] > 0
     assert remote.sync("2026-12-02")["api_calls"]["sheets"] == {
-        "values.batchGet": 1, "batchUpdate": 2, "developerMetadata.search": 1}  # + lease
+        "values.batchGet": 1, "batchUpdate": 2, "get": 1}  # + lease
 
     # A figure a person changed is rebuilt, by the tracker's ordinary write and no more:
-    # get, the re-read before and under the write lock, the lock and its removal, the one
-    # value write (the lease's two batchUpdates and its search besides).
+    # the lock, the re-read under it, the one value write and the lock's removal, which
+    # also releases the lease, since nothing is sent (the lease's write and its get,
+    # which the write's layout comes from, before).
     remote.sheets.book(SHEET_ID).sheet_by_title("Metrics").set(1, 6, 9999)
     assert remote.sync("2026-12-02")["api_calls"]["sheets"] == {
-        "values.batchGet": 1, "get": 1, "values.batchGetByDataFilter": 2,
-        "values.batchUpdateByDataFilter": 1, "batchUpdate": 4, "developerMetadata.search": 1}
+        "values.batchGet": 1, "get": 1, "values.batchGetByDataFilter": 1,
+        "values.batchUpdateByDataFilter": 1, "batchUpdate": 3}
     assert [[canonical(v) for v in r] for r in remote.sheets.values(SHEET_ID, "Metrics")
             if any(r)] == local
 

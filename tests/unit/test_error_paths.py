@@ -301,10 +301,29 @@ def test_a_renamed_header_in_a_sync_names_the_academy_code(tmp_path: Path) -> No
             index_headers(header_cells(HEADERS["email"]), HEADERS, "elm.xlsx", "Tracker")
 
     with pytest.raises(MissingColumn) as err:
-        run_sync(cfg, ports(cfg, [MemoryTracker(), Renamed(), MemoryTracker()]),
+        run_sync(cfg, ports(cfg, [Renamed(), MemoryTracker(), MemoryTracker()]),
                  datetime(2026, 11, 2, 9, tzinfo=UTC))
+    assert 'code = "OAK"' in err.value.hint
+    assert 'columns = { email = "New header" }' in err.value.hint
+
+
+def test_a_renamed_header_after_an_academy_was_written_says_so(tmp_path: Path) -> None:
+    """Academies are streamed (read, plan, write, one at a time), so the first is written
+    before the second's header is read: the line says so, and keeps the config's fix."""
+    cfg = three_academies(tmp_path)
+
+    class Renamed(MemoryTracker):
+        def read(self) -> Any:
+            index_headers(header_cells(HEADERS["email"]), HEADERS, "elm.xlsx", "Tracker")
+
+    oak, ash = MemoryTracker(), MemoryTracker()
+    with pytest.raises(PartlyWritten) as err:
+        run_sync(cfg, ports(cfg, [oak, Renamed(), ash]), datetime(2026, 11, 2, 9, tzinfo=UTC))
+    assert oak.applied and not ash.applied
+    assert "OAK was written; ELM and ASH were not" in err.value.message
     assert 'code = "ELM"' in err.value.hint
     assert 'columns = { email = "New header" }' in err.value.hint
+    assert err.value.exit_code == 2
 
 
 # -- 6. a template that fails as it runs ------------------------------------------------

@@ -34,6 +34,28 @@ def test_no_window_of_a_minute_holds_more_than_the_quota(limit: int, gaps: list[
         assert sum(1 for u in sent[i:] if u < t + WINDOW + MARGIN) <= limit
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 6), st.lists(st.tuples(st.floats(0, 30), st.floats(0, 5),
+                                             st.floats(0, 1)), max_size=30))
+def test_however_slow_the_way_to_google_no_server_minute_holds_more_than_the_quota(
+    limit: int, calls: list[tuple[float, float, float]],
+) -> None:
+    """Each request takes ``trip`` seconds to answer, and the server stamps it somewhere
+    in that trip (``at`` of the way): a request's place is held until a minute after its
+    answer, so the server's own sliding minute never sees one too many."""
+    clock = Clock()
+    pacer = Pacer({"sheets_write": limit}, clock.now, clock.sleep)
+    stamped = []
+    for gap, trip, at in calls:
+        clock.t += gap
+        stamp = pacer.take("sheets_write")
+        stamped.append(clock.t + trip * at)
+        clock.t += trip
+        pacer.done(stamp)
+    for i, t in enumerate(stamped):
+        assert sum(1 for u in stamped if t - WINDOW < u <= t) <= limit
+
+
 def test_the_request_over_the_quota_waits_for_the_oldest_to_leave_the_minute() -> None:
     clock = Clock()
     pacer = Pacer({"gmail_write": 2}, clock.now, clock.sleep)

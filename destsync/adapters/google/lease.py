@@ -4,7 +4,9 @@ Developer metadata is invisible to staff and survives sorts and edits. Sheets of
 conditional write, so a taker writes its record, waits ``settle`` seconds for any write
 that raced it to land, reads every record back and lets ``domain.lease.winner`` decide;
 a loser deletes its own record. Every contender sees the same records and so reaches the
-same verdict. Two calls to take (batchUpdate, developerMetadata.search), one to release.
+same verdict. Two calls to take (batchUpdate, then a ``get`` of the spreadsheet-level
+metadata, whose answer the tracker's write then uses for the tab layout it needs, so the
+read-back costs no call of its own), one to release.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from destsync.domain.lease import LeaseRecord, new_lease, winner
 from destsync.errors import RemoteError
 
 LEASE_KEY = "destsync.lease"
-_LOOKUP = [{"developerMetadataLookup": {"metadataKey": LEASE_KEY}}]
 WRITE_TRIES = 3  # an ambiguous write that did not land is written again, checked each time
 
 
@@ -29,9 +30,11 @@ class SheetsLease:
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.sheet, self.settle, self.sleep = sheet, settle, sleep
         self._found: list[tuple[dict[str, Any], LeaseRecord | None]] = []
+        self._riding: list[dict[str, Any]] = []
 
     def _records(self) -> list[tuple[dict[str, Any], LeaseRecord | None]]:
-        found = self.sheet.search_metadata(_LOOKUP)
+        found = [m for m in self.sheet.read_layout().get("developerMetadata", [])
+                 if m.get("metadataKey") == LEASE_KEY]
         return [(m, LeaseRecord.from_text(str(m.get("metadataValue", "")))) for m in found]
 
     def acquire(self, holder: str, now: datetime, ttl: timedelta) -> str | None:
@@ -56,12 +59,28 @@ class SheetsLease:
                           "Google is failing its writes; the next run tries again")
 
     def release(self, holder: str) -> None:
-        """One call: our records and any expired ones go (found when taking)."""
+        """One call: our records and any expired ones go (found when taking); none when
+        the tracker's write already carried them (``release_with_write``)."""
+        if self._riding and not self.sheet.riders:
+            self._found = [(m, r) for m, r in self._found if m not in self._riding]
+            self._riding = []
+            return
+        self.sheet.riders, self._riding = [], []
         self._forget(holder, datetime.now(UTC), expired_too=True)
 
-    def _forget(self, holder: str, now: datetime, expired_too: bool) -> None:
-        gone = [m for m, r in self._found
+    def release_with_write(self, holder: str) -> None:
+        """Nothing follows the academy's write: its last batchUpdate (the one removing the
+        write lock) deletes the lease records too, one call fewer. Without a write, or if
+        that batchUpdate fails, ``release`` makes its own call as ever."""
+        self._riding = self._gone(holder, datetime.now(UTC), expired_too=True)
+        self.sheet.riders = api.forget(self._riding)
+
+    def _gone(self, holder: str, now: datetime, expired_too: bool) -> list[dict[str, Any]]:
+        return [m for m, r in self._found
                 if r is None or r.holder == holder or (expired_too and r.expires <= now)]
+
+    def _forget(self, holder: str, now: datetime, expired_too: bool) -> None:
+        gone = self._gone(holder, now, expired_too)
         if gone:
             self.sheet.batch_update(api.forget(gone))
         self._found = [(m, r) for m, r in self._found if m not in gone]

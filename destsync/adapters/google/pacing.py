@@ -20,8 +20,10 @@ from collections import deque
 from collections.abc import Callable, Mapping
 
 WINDOW = 60.0
-# Seconds added to each wait: the server stamps a request when it arrives, a little after
-# it left here, and an uneven delay must not put one request too many in its minute.
+# Seconds added to each wait. The server stamps a request when it arrives, a little after
+# it left here; so a request's place is held until a minute after its answer came back
+# (``done``), later than the server's stamp however slow the way there was (a 2-core
+# machine under load once put one request too many in Google's minute).
 MARGIN = 0.5
 
 # Sheets methods that spend the "Read requests" quota; every other Sheets method is a
@@ -47,28 +49,35 @@ class Pacer:
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.per_minute = dict(per_minute)
         self.clock, self.sleep = clock, sleep
-        self._sent: dict[str, deque[float]] = {}
+        self._sent: dict[str, deque[list[float]]] = {}
         self._lock = threading.Lock()
         self.waited = 0.0  # seconds spent waiting, for the benchmark's figures
 
-    def take(self, name: str) -> None:
-        """Wait, if need be, until a request of quota ``name`` may go; count it."""
+    def take(self, name: str) -> list[float]:
+        """Wait, if need be, until a request of quota ``name`` may go; count it. The
+        stamp returned goes to ``done`` when the request is answered."""
         limit = self.per_minute.get(name)
         if not limit:
-            return
+            return [0.0]
         with self._lock:
             sent = self._sent.setdefault(name, deque())
             while True:
                 now = self.clock()
-                while sent and sent[0] <= now - WINDOW - MARGIN:
+                while sent and sent[0][0] <= now - WINDOW - MARGIN:
                     sent.popleft()
                 if len(sent) < limit:
-                    sent.append(now)
-                    return
+                    stamp = [now]
+                    sent.append(stamp)
+                    return stamp
                 # At least a millisecond: a wait that rounds to nothing would spin.
-                wait = max(sent[0] + WINDOW + MARGIN - now, 0.001)
+                wait = max(sent[0][0] + WINDOW + MARGIN - now, 0.001)
                 self.waited += wait
                 self.sleep(wait)
+
+    def done(self, stamp: list[float]) -> None:
+        """The request of ``stamp`` was answered (or failed): its minute starts now."""
+        with self._lock:
+            stamp[0] = max(stamp[0], self.clock())
 
 
 _shared: dict[tuple[tuple[str, int], ...], Pacer] = {}

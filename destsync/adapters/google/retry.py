@@ -163,11 +163,12 @@ def run(
     tries = 0
     while True:
         tries += 1
-        if policy.pacer is not None and quota:
-            policy.pacer.take(quota)
+        stamp = policy.pacer.take(quota) if policy.pacer is not None and quota else None
         try:
             result = attempt()
         except transient as exc:
+            if stamp is not None and policy.pacer is not None:
+                policy.pacer.done(stamp)
             # Checked before the ambiguity rule: a refused connection never reached the
             # server, so nothing can have been applied.
             if emulator and refused(exc):
@@ -185,6 +186,8 @@ def run(
                 raise AmbiguousWrite(label, type(exc).__name__) from None
             retry_after, detail = None, type(exc).__name__
         else:
+            if stamp is not None and policy.pacer is not None:
+                policy.pacer.done(stamp)
             o = outcome(result)
             if o.final or o.status not in RETRY_STATUSES:
                 return result

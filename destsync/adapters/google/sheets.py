@@ -2,10 +2,12 @@
 batched request, written in a constant number of requests whatever the row count.
 
 A sync costs one ``values.batchGet`` when nothing changes. When there is something to
-write: ``get`` (tab ids and sizes), ``values.batchGetByDataFilter`` (the fresh header, the
-Ref column and every row about to change, found by its anchor), one ``batchUpdate`` (the
-lock, new rows, anchors), the re-read again, one ``values.batchUpdateByDataFilter`` for
-every value and one ``batchUpdate`` that removes the lock.
+write: ``get`` (tab ids and sizes; the lease's read-back when there is a lease, so no call
+of its own), one ``batchUpdate`` (the lock and the new rows, placed by what the read saw),
+``values.batchGetByDataFilter`` under the lock (the fresh header, the Ref column and every
+row about to change, found by its anchor), one ``values.batchUpdateByDataFilter`` for
+every value and one ``batchUpdate`` that removes the lock (and the lease, when nothing
+follows). Rows without an anchor found by the re-read are anchored, and read again, first.
 
 **Anchors.** Each row carries developer metadata ``destsync.ref = <Ref>``. Values are
 written through data filters on that anchor, so a write lands on the student's row even
@@ -104,6 +106,9 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
         header = tracker[0] if tracker else []
         cols = layout.read_tracker_rows(header, tracker[1:], self.headers, self.api.label, snap)
         seen.ref_col = cols["ref"]
+        seen.as_read = Fresh.from_read(tracker, seen.ref_col, {layout.REVIEW: len(review),
+                                                              layout.RETURNS: len(returns)})
+        seen.as_read.apps = applications  # so the lock's grid growth counts its rows too
         layout.read_review(review, snap)
         seen.review_header = [layout.canonical(h).strip() for h in (review[:1] or [[]])[0]]
         for tab, block in zip(layout.STATE_TABS, state, strict=True):
@@ -132,6 +137,17 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
             self._unlock(self._load_grid(), [])  # a stopped run's lock: staff get the tabs back
         return snap
 
+    def forget_read(self) -> None:
+        """Let go of what only planning and the main write needed (where each state row
+        sits, the roster tab), once the run moves on to the next academy: the ledger's
+        places stay, for the sends' flushes. A trust run holds one academy's at a time."""
+        if self._seen is not None:
+            keep = ("_destsync_ledger", META)
+            self._seen.state_rows = {t: r for t, r in self._seen.state_rows.items()
+                                     if t in keep}
+            self._seen.known_submitted, self._seen.parked = [], []
+        self.roster_values = None
+
     def read_tabs(self, titles: Sequence[str]) -> dict[str, list[dict[str, str]]]:
         # One batched read; a tab that is missing means `destsync setup` never ran.
         blocks = self.api.batch_get([api.quote(t) for t in titles])
@@ -149,8 +165,11 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
         grid = self._load_grid()
         if plan.metrics is not None:
             mtabs.add_tab(self.api, mtabs.METRICS_TAB, grid.sheet_ids, grid.rows)
-        fresh = Fresh.fetch(self.api, self.headers["ref"], plan, seen)
-        col = self._columns(fresh)
+        # The structural step is placed by what the read saw (no re-read before it): the
+        # one re-read is made after it, under the lock, and corrects what moved since.
+        read = seen.as_read
+        assert read is not None  # set by every read
+        col = self._columns(read)
         adding = replace(plan, new_rows=[n for n in plan.new_rows if n.ref not in seen.pending])
         tab_ids = lock.lock_ids(run_id, grid.sheet_ids)
         ids = list(tab_ids.values())
@@ -164,12 +183,12 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
                                                                              tab_ids),
                       self._meta_cells(grid, lock.LOCK_KEY, ",".join(map(str, ids)))]
         anchors, fills = rows_requests(adding.new_rows, grid.sheet_ids[layout.TRACKER],
-                                       grid.rows[layout.TRACKER], fresh, col)
+                                       grid.rows[layout.TRACKER], read, col)
         structural += anchors
         grid.rows[layout.TRACKER] += len(adding.new_rows)
         added = sorted(seen.pending | {n.ref for n in adding.new_rows})
         places = copy.deepcopy((seen.state_rows, seen.state_end))
-        growth.update(self._payload(plan, bool(added), fresh, col, run_id)[1])
+        growth.update(self._payload(plan, bool(added), read, col, run_id, verify=False)[1])
         if added:
             structural.append(self._meta_cells(grid, PENDING_KEY, ",".join(added)))
         half = HALF_WRITTEN if added else "run the sync again"
@@ -192,6 +211,13 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
             # Staff may have edited, sorted or inserted columns before the lock: read
             # again, under the lock, so the check still holds when the value write lands.
             fresh, before = Fresh.fetch(self.api, self.headers["ref"], plan, seen), col
+            if not fresh.ref_col_anchored or fresh.stale or fresh.unanchored:
+                # Rows typed in by hand, or a Ref retyped, since the last run: anchor them
+                # now, under the lock, and read again (two calls, only then).
+                fix, _ = rows_requests([], grid.sheet_ids[layout.TRACKER],
+                                       grid.rows[layout.TRACKER], fresh, self._columns(fresh))
+                self._batch_update_once(fix, grid, run_id)
+                fresh = Fresh.fetch(self.api, self.headers["ref"], plan, seen)
             moved = sorted({*fresh.stale, *fresh.unanchored})
             if moved:  # an anchor just made sits on another student's row: never write blind
                 raise TrackerError(f"rows of {self.api.label} moved while destsync was "
@@ -226,11 +252,14 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
         return self._late  # cells found edited at write time (Review Conflict rows)
 
     def _payload(self, plan: Plan, pending: bool, fresh: Fresh, col: dict[str, int],
-                 run_id: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
-        """The value write for ``plan`` against ``fresh``, and the rows each tab needs."""
+                 run_id: str, verify: bool = True) -> tuple[list[dict[str, Any]],
+                                                            dict[str, int]]:
+        """The value write for ``plan`` against ``fresh``, and the rows each tab needs
+        (``verify`` False: every change as planned, for the grid growth it needs)."""
         data: list[dict[str, Any]] = []
         growth: dict[str, int] = {}
-        changes, late = self._verify(plan.changes, fresh, col)
+        changes, late = self._verify(plan.changes, fresh, col) if verify else (
+            [(c.ref, col[c.column], c.new) for c in plan.changes if c.column in col], Late())
         app_data, growth[apps.APPLICATIONS] = apps.payload(plan, fresh.apps, late)
         self._late = len(late.review)
         data += [api.row_write(ref, dict(cells), {c: c for c, _ in cells}, None)
@@ -274,10 +303,7 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
     # -- helpers --------------------------------------------------------------------------
     def _load_grid(self) -> _Grid:
         if self._grid is None:
-            body = self.api.get(
-                "developerMetadata,sheets(properties(sheetId,title,gridProperties(rowCount)),"
-                "protectedRanges(protectedRangeId,description))"
-            )
+            body = self.api.layout()
             ids, rows = {}, {}
             for s in body.get("sheets", []):
                 p = s.get("properties", {})

@@ -172,6 +172,13 @@ def parts(items: Sequence[dict[str, Any]], limit: int) -> list[list[dict[str, An
     return out
 
 
+# What a write needs of the spreadsheet's layout (tab ids and sizes, destsync's markers and
+# write locks) and what the lease needs (its records: spreadsheet-level developer metadata,
+# ``Spreadsheet.developerMetadata`` in the Sheets v4 discovery document): one ``get``.
+LAYOUT_FIELDS = ("developerMetadata,sheets(properties(sheetId,title,gridProperties(rowCount)),"
+                 "protectedRanges(protectedRangeId,description))")
+
+
 class SheetsApi:
     """One spreadsheet's endpoints. ``client`` is a gspread Client built on
     transport.retrying_session, so retries and call counting happen below this layer."""
@@ -182,6 +189,21 @@ class SheetsApi:
         self.max_body = max_body or MAX_BODY
         self.id = spreadsheet_id
         self.label = label  # how errors name the spreadsheet: "spreadsheet <id> (OAK)"
+        self._layout: dict[str, Any] | None = None
+        # Requests for the last batchUpdate of the tracker's write (the lease's release,
+        # when nothing follows the write): emptied once a batchUpdate carried them.
+        self.riders: list[dict[str, Any]] = []
+
+    def layout(self) -> dict[str, Any]:
+        """The spreadsheet's layout (``LAYOUT_FIELDS``) as the lease last read it, once,
+        else read now: the lease's read-back and the write's ``get`` are one call."""
+        body, self._layout = self._layout, None
+        return body if body is not None else self.get(LAYOUT_FIELDS)
+
+    def read_layout(self) -> dict[str, Any]:
+        """Read the layout now, and keep it for the next ``layout()``."""
+        self._layout = self.get(LAYOUT_FIELDS)
+        return self._layout
 
     def _call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
         from google.auth.exceptions import RefreshError, TransportError

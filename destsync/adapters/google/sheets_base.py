@@ -76,7 +76,10 @@ class SheetsWriter:
                                           "fields": "userEnteredValue"}})
         try:
             try:
-                self.api.batch_update([*lock.unlock_requests(ids or grid.locks), *clear])
+                riders = self.api.riders  # the lease's release, when nothing follows
+                self.api.batch_update([*lock.unlock_requests(ids or grid.locks), *clear,
+                                       *riders])
+                self.api.riders = []
             except DestsyncError:
                 grid.locks = lock.held(self.api.get("sheets(protectedRanges)"))
                 self.api.batch_update([*lock.unlock_requests(grid.locks), *clear])

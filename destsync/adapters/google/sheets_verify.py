@@ -42,6 +42,7 @@ class Seen:
     review_header: list[str] = field(default_factory=list)  # the Review tab's header row
     parked: list[str] = field(default_factory=list)  # submitted times of responses on Review
     apps_tab: bool = False  # the sheet's Applications tab was read (``sheets_apps``)
+    as_read: Fresh | None = None  # the sheet as the read saw it: places the structural step
 
 
 @dataclass
@@ -90,6 +91,16 @@ class Fresh:
     # Review key -> row now: staff may have sorted the tab since the read.
     review_at: dict[str, int] = field(default_factory=dict)
     apps: list[list[Any]] = field(default_factory=list)  # the Applications tab, whole
+
+    @staticmethod
+    def from_read(tracker: list[list[Any]], ref_col: int, ends: dict[str, int]) -> Fresh:
+        """The Tracker tab as the read saw it (no call): its header and last Ref, the
+        Ref column taken as anchored; Review's and Returns' ends (the Change log's is not
+        read: a write that outgrows its grid grows it under the lock)."""
+        last = max((i for i, r in enumerate(tracker, start=1)
+                    if i > 1 and cell(r, ref_col) not in ("", None)), default=1)
+        return Fresh(tracker[0] if tracker else [], {}, {}, True, last,
+                     {tab: max(ends.get(tab, 1), 1) for tab in APPENDED_TABS})
 
     @staticmethod
     def fetch(sheet: api.SheetsApi, ref_header: str, plan: Plan, seen: Seen) -> Fresh:
