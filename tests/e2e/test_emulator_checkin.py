@@ -98,11 +98,12 @@ def test_setup_makes_the_form_and_tab_and_staff_edits_of_applications_stand(
     conflicts = [r for r in remote.tab("Review") if r["Kind"] == "Conflict"]
     assert [r["Value in tracker"] for r in conflicts] == ["Offer"]
     third = remote.sync("2026-11-03")
-    # Nothing new costs what it did before the check-in: one read (and the lease's three),
+    # Nothing new costs what it did before the check-in: one read (and the lease's three:
+        # take, read back with a get, release),
     # plus the check-in form's own get and list.
     assert third["api_calls"] == {
         "forms": {"get": 2, "responses.list": 2},
-        "sheets": {"batchUpdate": 2, "developerMetadata.search": 1, "values.batchGet": 1}}
+        "sheets": {"batchUpdate": 2, "get": 1, "values.batchGet": 1}}
     assert (third["applications_added"], third["applications_updated"],
             third["cells_updated"]) == (0, 0, 0)
     # A forwarded link: someone else's name on this student's reference writes nothing.
