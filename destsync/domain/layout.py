@@ -38,6 +38,7 @@ REVIEW = "Review"
 LOG = "Change log"
 RETURNS = "Returns"
 STATE_TABS: dict[str, tuple[str, ...]] = {
+    # One row per Ref, its columns in one JSON cell under "Column" (see base_tab).
     "_destsync_base": ("Ref", "Column", "Value"),
     "_destsync_responses": ("Response ID", "Submitted", "Outcome", "Ref"),
     "_destsync_frozen": ("Checkpoint", "Leaving year", "Frozen on"),
@@ -269,11 +270,10 @@ def ledger_rows(entries: Iterable[LedgerEntry]) -> dict[tuple[str, ...], list[st
 
 
 def state_updates(plan: Plan) -> dict[str, dict[tuple[str, ...], list[str]]]:
-    """Per state tab: key -> the full row to store (replacing any row with that key)."""
+    """Per state tab: key -> the full row to store (replacing any row with that key).
+    The merge base is not among them: it is stored per Ref (``base_tab``), from the base
+    read merged with ``plan.base_updates``."""
     return {
-        "_destsync_base": {
-            (ref, col): [ref, col, v] for (ref, col), v in plan.base_updates.items()
-        },
         "_destsync_responses": {
             (r.response_id,): [r.response_id, r.submitted, r.outcome, r.ref]
             for r in plan.responses

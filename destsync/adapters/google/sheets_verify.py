@@ -40,6 +40,7 @@ class Seen:
     pending: set[str] = field(default_factory=set)
     review_header: list[str] = field(default_factory=list)  # the Review tab's header row
     parked: list[str] = field(default_factory=list)  # submitted times of responses on Review
+    base: dict[str, dict[str, str]] = field(default_factory=dict)  # Ref -> merge base read
 
 
 @dataclass
