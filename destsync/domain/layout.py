@@ -70,6 +70,8 @@ def canonical(value: Any) -> str:
     """A cell's value as the string the planner compares."""
     if value is None:
         return ""
+    if type(value) is str:  # most cells: first, as this runs for every cell read
+        return value
     if hasattr(value, "date") and callable(value.date):
         return str(value.date().isoformat())
     if isinstance(value, date):
@@ -148,15 +150,19 @@ def read_tracker_rows(
     index = index_headers(header, headers, where, TRACKER)
     cols = {key: index[h] for key, h in headers.items() if h in index}
     seen_at: dict[str, int] = {}
+    # 0-based places and which are dates, found once: this runs for every cell read.
+    places = [(k, c - 1, COLUMN_BY_KEY[k].kind == "date") for k, c in cols.items()]
     for r, row in enumerate(rows, start=2):
         ref = canonical(cell(row, cols["ref"])).strip()
         if not ref:
             continue  # a row staff added by hand without a Ref is theirs alone
         claim_ref(seen_at, ref, r)
+        n = len(row)
         # A date typed as text ("01/09/2026") reads as that date, so it is not mistaken
         # for a staff edit of a different value.
         snap.rows[ref] = {
-            k: canonical_text(cell(row, c), COLUMN_BY_KEY[k].kind) for k, c in cols.items()
+            k: "" if i >= n else canonical_text(row[i], "date") if date else canonical(row[i])
+            for k, i, date in places
         }
     return cols
 

@@ -182,7 +182,7 @@ class XlsxTracker:
         for new in plan.new_rows:
             for key, value in new.values.items():
                 col = index.get(self.headers.get(key, ""))
-                if col is not None:
+                if col is not None and (value or (next_row, col) in ws._cells):
                     L.set_value(ws.cell(row=next_row, column=col), value, COLUMN_BY_KEY[key].kind)
             next_row += 1
         L.add_dropdowns(ws, index, self.headers)
@@ -256,7 +256,8 @@ class XlsxTracker:
         # per row made a 2,000-row first sync take minutes.
         for r, row in enumerate(rows, start=2):
             for c, v in enumerate(row, start=1):
-                L.set_value(ws.cell(row=r, column=c), v)
+                if v:  # the rows below the header were just deleted: a blank is no cell
+                    L.set_value(ws.cell(row=r, column=c), v)
         ws.protection.sheet = True
 
     def _open_lock(self) -> Path | None:
@@ -361,4 +362,5 @@ def _append(ws: Worksheet, rows: list[list[str]]) -> None:
     first = _last_used_row(ws) + 1
     for r, values in enumerate(rows, start=first):
         for c, v in enumerate(values, start=1):
-            L.set_value(ws.cell(row=r, column=c), v)
+            if v or (r, c) in ws._cells:  # a blank makes no cell where there is none
+                L.set_value(ws.cell(row=r, column=c), v)
