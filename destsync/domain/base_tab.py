@@ -41,9 +41,8 @@ def decode(rows: Iterable[Sequence[str]]) -> dict[tuple[str, str], str]:
                 whole[ref] = cells
         else:
             single[(ref, second)] = row[2] if len(row) > 2 else ""
-    for ref, cells in whole.items():
-        for col, value in cells.items():
-            single[(ref, col)] = value
+    single.update({(ref, col): value for ref, cells in whole.items()
+                   for col, value in cells.items()})
     return single
 
 
@@ -61,7 +60,9 @@ def _parse(text: str) -> dict[str, str] | None:
         return None
     if not isinstance(data, dict):
         return None
-    return {str(k): v if isinstance(v, str) else str(v) for k, v in data.items()}
+    if all(type(v) is str for v in data.values()):  # as destsync writes it (keys are text)
+        return data
+    return {k: v if isinstance(v, str) else str(v) for k, v in data.items()}
 
 
 def by_ref(base: Mapping[tuple[str, str], str]) -> dict[str, dict[str, str]]:
