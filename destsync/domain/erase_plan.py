@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from destsync.domain import layout
+from destsync.domain import base_tab, layout
 from destsync.domain.audit import EDIT_KEY, WHOLE_FIELDS
 from destsync.domain.checkin_place import PLACED_KEY
 from destsync.domain.model import RawResponse, header_of
@@ -140,10 +140,11 @@ def plan_erase(ref: str, grids: Mapping[str, Grid], headers: Mapping[str, str],
     tracker = grids.get(layout.TRACKER, [])
     r = find_ref_row(tracker, ref, headers.get("ref", "Ref"))
     row = {k: _at(tracker[r], _col(tracker, h)) for k, h in headers.items()} if r else {}
-    for b in grids.get("_destsync_base", [])[1:]:
-        # A row staff deleted is still known by its merge base (what destsync wrote).
-        if len(b) > 2 and b[0].strip() == ref and not row.get(b[1]):
-            row[b[1]] = b[2]
+    # A row staff deleted is still known by its merge base (what destsync wrote).
+    mine_base = [b for b in grids.get(base_tab.BASE_TAB, [])[1:] if b and b[0].strip() == ref]
+    for (_, col), value in base_tab.decode(mine_base).items():
+        if not row.get(col):
+            row[col] = value
     state = grids.get("_destsync_responses", [])
     known = {row_[0] for row_ in state[1:] if len(row_) > 3 and row_[3].strip() == ref}
     mine = _theirs(ref, row, responses, known)

@@ -40,6 +40,7 @@ REVIEW = "Review"
 LOG = "Change log"
 RETURNS = "Returns"
 STATE_TABS: dict[str, tuple[str, ...]] = {
+    # One row per Ref, its columns in one JSON cell under "Column" (see base_tab).
     "_destsync_base": ("Ref", "Column", "Value"),
     "_destsync_responses": ("Response ID", "Submitted", "Outcome", "Ref"),
     "_destsync_frozen": ("Checkpoint", "Leaving year", "Frozen on"),
@@ -71,6 +72,8 @@ def canonical(value: Any) -> str:
     """A cell's value as the string the planner compares."""
     if value is None:
         return ""
+    if type(value) is str:  # most cells: first, as this runs for every cell read
+        return value
     if hasattr(value, "date") and callable(value.date):
         return str(value.date().isoformat())
     if isinstance(value, date):
@@ -150,15 +153,19 @@ def read_tracker_rows(
     cols = {key: index[h] for key, h in headers.items() if h in index}
     snap.absent = {k for k in OPTIONAL_KEYS if k not in cols}
     seen_at: dict[str, int] = {}
+    # 0-based places and which are dates, found once: this runs for every cell read.
+    places = [(k, c - 1, COLUMN_BY_KEY[k].kind == "date") for k, c in cols.items()]
     for r, row in enumerate(rows, start=2):
         ref = canonical(cell(row, cols["ref"])).strip()
         if not ref:
             continue  # a row staff added by hand without a Ref is theirs alone
         claim_ref(seen_at, ref, r)
+        n = len(row)
         # A date typed as text ("01/09/2026") reads as that date, so it is not mistaken
         # for a staff edit of a different value.
         snap.rows[ref] = {
-            k: canonical_text(cell(row, c), COLUMN_BY_KEY[k].kind) for k, c in cols.items()
+            k: "" if i >= n else canonical_text(row[i], "date") if date else canonical(row[i])
+            for k, i, date in places
         }
     return cols
 
@@ -273,11 +280,10 @@ def ledger_rows(entries: Iterable[LedgerEntry]) -> dict[tuple[str, ...], list[st
 
 
 def state_updates(plan: Plan) -> dict[str, dict[tuple[str, ...], list[str]]]:
-    """Per state tab: key -> the full row to store (replacing any row with that key)."""
+    """Per state tab: key -> the full row to store (replacing any row with that key).
+    The merge base is not among them: it is stored per Ref (``base_tab``), from the base
+    read merged with ``plan.base_updates``."""
     return {
-        "_destsync_base": {
-            (ref, col): [ref, col, v] for (ref, col), v in plan.base_updates.items()
-        },
         "_destsync_responses": {
             (r.response_id,): [r.response_id, r.submitted, r.outcome, r.ref]
             for r in plan.responses

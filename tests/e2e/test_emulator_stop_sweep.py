@@ -13,6 +13,7 @@ import pytest
 from destsync.adapters.google import sheets_api
 from destsync.adapters.google.retry import RetryPolicy
 from destsync.adapters.google.sheets_lock import DESCRIPTION
+from destsync.domain import base_tab
 from destsync.domain.model import COLUMNS
 from destsync.domain.withdrawal import DIGEST_KEY
 from destsync.entrypoints import bootstrap
@@ -150,7 +151,8 @@ def test_a_staff_edit_to_a_row_a_stopped_run_added_is_kept_and_based_on_destsync
     remote.sync(sc.SECOND)  # completes the stopped run
     assert not sc.pending_rows(remote)
     assert remote.tracker()[ref][header[c]] == "Typed by staff"
-    base = {(row["Ref"], row["Column"]): row["Value"] for row in remote.tab("_destsync_base")}
+    base = base_tab.decode([row["Ref"], row.get("Column", ""), row.get("Value", "")]
+                           for row in remote.tab("_destsync_base"))
     key = next(col.key for col in COLUMNS if col.header == header[c])
     assert base[(ref, key)] == ours  # destsync's value: the edit stays the person's
     again = remote.sync(sc.SECOND)

@@ -200,3 +200,26 @@ def test_a_date_typed_as_text_in_the_uk_way_is_the_same_date(tmp_path: Path) -> 
     assert [i.kind for i in plan.review] == [], plan.to_text()
     assert [(c.column, c.new) for c in plan.changes if c.column == "intended_start_date"] == [
         ("intended_start_date", "2026-10-05")]
+
+
+def test_a_merge_base_in_the_old_one_row_per_cell_format_is_read_and_converted(
+        tmp_path: Path) -> None:
+    t, path = synced(tmp_path)
+    base = t.read().base
+    wb = openpyxl.load_workbook(path)  # the tab as destsync before issue 15 wrote it
+    ws = wb["_destsync_base"]
+    ws.delete_rows(2, ws.max_row)
+    for (ref, col), value in base.items():
+        ws.append([ref, col, value])
+    wb.save(path)
+    t = XlsxTracker(path, HEADERS)
+    snap = t.read()
+    assert snap.base == base
+    s = student(1)
+    plan = plan_sync(snap, [s], [response("r2", at(2026, 6, 1), s, destination="College")],
+                     CTX, at(2026, 6, 2))
+    assert plan.base_updates
+    t.apply(plan, "run2")
+    rows = list(openpyxl.load_workbook(path)["_destsync_base"].iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][1].startswith("{")  # header, then one row per Ref
+    assert t.read().base == {**base, **plan.base_updates}

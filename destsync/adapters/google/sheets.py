@@ -50,9 +50,9 @@ from destsync.adapters.google.retry import AmbiguousWrite, RetryPolicy
 from destsync.adapters.google.sheets_base import META, SheetsWriter
 from destsync.adapters.google.sheets_base import Grid as _Grid
 from destsync.adapters.google.sheets_erase import SheetsErase
-from destsync.adapters.google.sheets_rows import into_snapshot, rows_requests
+from destsync.adapters.google.sheets_rows import base_rows, into_snapshot, rows_requests, runs
 from destsync.adapters.google.sheets_verify import Fresh, Late, Seen, review_updates, without
-from destsync.domain import layout
+from destsync.domain import base_tab, layout
 from destsync.domain.layout import cell
 from destsync.domain.model import COLUMN_BY_KEY, LedgerEntry, TrackerSnapshot
 from destsync.domain.plan import CellChange, Plan
@@ -111,6 +111,7 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
         seen.as_read.apps = applications  # so the lock's grid growth counts its rows too
         layout.read_review(review, snap)
         seen.review_header = [layout.canonical(h).strip() for h in (review[:1] or [[]])[0]]
+        base_block: list[list[str]] = []
         for tab, block in zip(layout.STATE_TABS, state, strict=True):
             width, key_len = STATE_WIDTH[tab], layout.STATE_KEY_LEN[tab]
             positions: dict[tuple[str, ...], int] = {}
@@ -118,10 +119,16 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
                 row = [layout.canonical(cell(raw, c)) for c in range(1, width + 1)]
                 if not row[0]:
                     continue
+                if tab == base_tab.BASE_TAB:
+                    base_block.append(row)
+                    positions[base_tab.row_key(row)] = r
+                    continue
                 positions[tuple(row[:key_len])] = r
                 into_snapshot(snap, tab, row)
             seen.state_rows[tab] = positions
             seen.state_end[tab] = max(len(block), 1)
+        snap.base = base_tab.decode(base_block)
+        seen.base = base_tab.by_ref(snap.base)
         seen.known_submitted = [r.submitted for r in snap.responses.values()]
         seen.parked = [r.submitted for r in snap.responses.values() if r.outcome == "review"]
         listed = snap.meta.pop(PENDING_KEY, "")
@@ -275,6 +282,7 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
                 data.append(api.block(tab, start, rows))
                 growth[tab] = start + len(rows) - 1
         state = layout.state_updates(written)
+        state[base_tab.BASE_TAB] = base_rows(self._require_read(), written.base_updates)
         state[META] = {**state.get(META, {}), **self._meta_rows(plan)}
         if pending:  # the value write clears the list the batchUpdate writes, last
             state[META][(PENDING_KEY,)] = [PENDING_KEY, ""]
@@ -379,6 +387,7 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
                 continue
             positions = seen.state_rows.setdefault(tab, {})
             fresh_rows: list[list[str]] = []
+            in_place: dict[int, list[str]] = {}
             for key, values in rows.items():
                 r = positions.get(key)
                 if r is None:
@@ -386,7 +395,8 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
                     positions[key] = r
                     fresh_rows.append(values)
                 else:
-                    data.append(api.block(tab, r, [values]))
+                    in_place[r] = values
+            data += [api.block(tab, start, run) for start, run in runs(in_place)]
             if fresh_rows:
                 start = seen.state_end.get(tab, 1) + 1
                 data.append(api.block(tab, start, fresh_rows))

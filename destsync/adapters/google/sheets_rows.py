@@ -4,11 +4,12 @@ atomic ``batchUpdate`` that also takes the write lock)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from destsync.adapters.google import sheets_api as api
-from destsync.adapters.google.sheets_verify import Fresh
+from destsync.adapters.google.sheets_verify import Fresh, Seen
+from destsync.domain import base_tab
 from destsync.domain.model import LedgerEntry, ResponseRecord, TrackerSnapshot
 from destsync.domain.plan import NewRow
 
@@ -50,9 +51,8 @@ def rows_requests(new_rows: Sequence[NewRow], sid: int, grid_rows: int, fresh: F
 
 
 def into_snapshot(snap: TrackerSnapshot, tab: str, row: list[str]) -> None:
-    if tab == "_destsync_base":
-        snap.base[(row[0], row[1])] = row[2]
-    elif tab == "_destsync_responses":
+    # The merge base is read whole by base_tab.decode (one row per Ref, or per cell).
+    if tab == "_destsync_responses":
         snap.responses[row[0]] = ResponseRecord(row[0], row[1], row[2], row[3])
     elif tab == "_destsync_frozen" and row[1].isdigit():
         snap.frozen.add((row[0], int(row[1])))
@@ -60,3 +60,33 @@ def into_snapshot(snap: TrackerSnapshot, tab: str, row: list[str]) -> None:
         snap.ledger[row[0]] = LedgerEntry(*row[:6])
     elif tab == "_destsync_meta":
         snap.meta[row[0]] = row[1]
+
+
+def base_rows(seen: Seen, updates: Mapping[tuple[str, str], str]
+              ) -> dict[tuple[str, ...], list[str]]:
+    """The merge base rows of the Refs ``updates`` touches, each Ref's whole base in its
+    one JSON row (``base_tab``). ``seen.base`` learns the new base."""
+    positions = seen.state_rows.get(base_tab.BASE_TAB, {})
+    rows: dict[tuple[str, ...], list[str]] = {}
+    for ref, cells in base_tab.by_ref(updates).items():
+        whole = seen.base.setdefault(ref, {})
+        whole.update(cells)
+        row, apart = base_tab.encode_ref(ref, whole)
+        rows[(ref,)] = [*row, ""]
+        # A one-cell row the JSON now holds is blanked: an old value (an email since
+        # withdrawn) must not stay in the tab, even where it would no longer be read.
+        rows.update({(ref, col): ["", "", ""] for col in whole if (ref, col) in positions})
+        rows.update({(ref, col): [ref, col, value] for ref, col, value in apart})
+    return rows
+
+
+def runs(rows: Mapping[int, list[str]]) -> list[tuple[int, list[list[str]]]]:
+    """Rows written in place, as one block per run of consecutive rows: converting a
+    Ref's merge base blanks its old rows, which lie together, in one range, not 20."""
+    runs: list[tuple[int, list[list[str]]]] = []
+    for r in sorted(rows):
+        if runs and runs[-1][0] + len(runs[-1][1]) == r:
+            runs[-1][1].append(rows[r])
+        else:
+            runs.append((r, [rows[r]]))
+    return runs

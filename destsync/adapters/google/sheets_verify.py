@@ -43,6 +43,7 @@ class Seen:
     parked: list[str] = field(default_factory=list)  # submitted times of responses on Review
     apps_tab: bool = False  # the sheet's Applications tab was read (``sheets_apps``)
     as_read: Fresh | None = None  # the sheet as the read saw it: places the structural step
+    base: dict[str, dict[str, str]] = field(default_factory=dict)  # Ref -> merge base read
 
 
 @dataclass

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from destsync.adapters.local import xlsx_fast as fast
 from destsync.adapters.local import xlsx_layout as L
 from destsync.domain import applications_tab as A
 from destsync.domain.model import TrackerSnapshot
@@ -24,7 +25,7 @@ from destsync.errors import TrackerError
 
 def read(wb: Workbook, snap: TrackerSnapshot) -> None:
     if A.APPLICATIONS in wb.sheetnames:
-        A.read_applications(wb[A.APPLICATIONS].iter_rows(values_only=True), snap)
+        A.read_applications(fast.rows(wb[A.APPLICATIONS]), snap)
 
 
 def ensure(wb: Workbook) -> bool:

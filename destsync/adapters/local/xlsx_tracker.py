@@ -24,14 +24,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from destsync.adapters.local import ledger_journal as journal
 from destsync.adapters.local import xlsx_applications as apps
 from destsync.adapters.local import xlsx_layout as L
-from destsync.domain import layout
+from destsync.adapters.local import xlsx_read
+from destsync.adapters.local.xlsx_write import fast_cells
+from destsync.domain import base_tab, layout
 from destsync.domain.erase_plan import TabEdit
 from destsync.domain.metrics import METRICS_TAB
 from destsync.domain.model import (
     COLUMN_BY_KEY,
     OPTIONAL_KEYS,
     LedgerEntry,
-    ResponseRecord,
     TrackerSnapshot,
 )
 from destsync.domain.plan import Plan
@@ -111,7 +112,7 @@ class XlsxTracker:
         self._saved = None
         wb = self._load(read_only=True)
         try:
-            snap = self._snapshot(wb)
+            snap = xlsx_read.snapshot(wb, self.headers, self.path.name)
         except DAMAGE as exc:
             # Read-only mode streams each sheet: damage inside the zip shows only now.
             raise self._damaged(exc) from None
@@ -122,46 +123,6 @@ class XlsxTracker:
         for e in self._journalled:
             snap.ledger[e.key] = e
         return snap
-
-    def _snapshot(self, wb: Workbook) -> TrackerSnapshot:
-        snap = TrackerSnapshot()
-        if L.TRACKER not in wb.sheetnames:
-            raise TrackerError(
-                f"tracker {self.path.name} has no {L.TRACKER!r} tab",
-                f"rename the main tab back to {L.TRACKER!r}",
-            )
-        ws = wb[L.TRACKER]
-        header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
-        layout.read_tracker_rows(header, ws.iter_rows(min_row=2, values_only=True),
-                                 self.headers, self.path.name, snap)
-        if L.REVIEW in wb.sheetnames:
-            layout.read_review(wb[L.REVIEW].iter_rows(values_only=True), snap)
-        for ref, col, value in self._state(wb, "_destsync_base"):
-            snap.base[(ref, col)] = value
-        for rid, submitted, outcome, ref in self._state(wb, "_destsync_responses"):
-            snap.responses[rid] = ResponseRecord(rid, submitted, outcome, ref)
-        for cp, year, _ in self._state(wb, "_destsync_frozen"):
-            snap.frozen.add((cp, int(year)))
-        for key, state, ref, campaign, at, mid in self._state(wb, "_destsync_ledger"):
-            snap.ledger[key] = LedgerEntry(key, state, ref, campaign, at, mid)
-        for key, value in self._state(wb, "_destsync_meta"):
-            snap.meta[key] = value
-        if L.RETURNS in wb.sheetnames:
-            snap.returns = [tuple(r) for r in L.read_block(wb[L.RETURNS])[1:] if any(r)]
-        if METRICS_TAB in wb.sheetnames:
-            snap.metrics = L.read_block(wb[METRICS_TAB])
-        apps.read(wb, snap)
-        return snap
-
-    def _state(self, wb: Workbook, tab: str) -> list[list[str]]:
-        if tab not in wb.sheetnames:
-            return []
-        width = len(L.STATE_TABS[tab])
-        return [
-            [L.canonical(v) for v in row[:width]] + [""] * (width - len(row[:width]))
-            for row in wb[tab].iter_rows(min_row=2, values_only=True)
-            if row and row[0] is not None
-        ]
 
     def read_tabs(self, titles: Sequence[str]) -> dict[str, list[dict[str, str]]]:
         wb = self._load(read_only=True)
@@ -223,7 +184,7 @@ class XlsxTracker:
         for new in plan.new_rows:
             for key, value in new.values.items():
                 col = index.get(self.headers.get(key, ""))
-                if col is not None:
+                if col is not None and (value or (next_row, col) in ws._cells):
                     L.set_value(ws.cell(row=next_row, column=col), value, COLUMN_BY_KEY[key].kind)
             next_row += 1
         L.add_dropdowns(ws, index, self.headers)
@@ -238,6 +199,7 @@ class XlsxTracker:
                                        | updates["_destsync_ledger"])
         for tab, state_rows in updates.items():
             self._merge_state(wb, tab, layout.STATE_KEY_LEN[tab], state_rows)
+        self._merge_base(wb, plan.base_updates)
         if plan.metrics is not None:
             L.replace_block(wb[METRICS_TAB], plan.metrics)
         apps.write(wb, plan)
@@ -273,21 +235,32 @@ class XlsxTracker:
         self._generation, self._journalled = new, []
         journal.discard(self.path, old)
 
+    def _merge_base(self, wb: Workbook, updates: Mapping[tuple[str, str], str]) -> None:
+        """The merge base, one row per Ref; a tab in the old one-row-per-cell format is
+        converted by any write that changes it."""
+        if updates:
+            base = base_tab.decode(xlsx_read.state(wb, base_tab.BASE_TAB))
+            base.update(updates)
+            self._write_state(wb[base_tab.BASE_TAB], base_tab.encode(base))
+
     def _merge_state(
         self, wb: Workbook, tab: str, key_len: int, updates: dict[tuple[str, ...], list[str]]
     ) -> None:
         if not updates:
             return
-        ws = wb[tab]
-        existing = {tuple(row[:key_len]): row for row in self._state(wb, tab)}
+        existing = {tuple(row[:key_len]): row for row in xlsx_read.state(wb, tab)}
         existing.update(updates)
+        self._write_state(wb[tab], existing.values())
+
+    def _write_state(self, ws: Worksheet, rows: Iterable[list[str]]) -> None:
         ws.protection.sheet = False
         ws.delete_rows(2, ws.max_row)
         # Row numbers are counted here: openpyxl's max_row scans every cell, and asking it
         # per row made a 2,000-row first sync take minutes.
-        for r, row in enumerate(existing.values(), start=2):
+        for r, row in enumerate(rows, start=2):
             for c, v in enumerate(row, start=1):
-                L.set_value(ws.cell(row=r, column=c), v)
+                if v:  # the rows below the header were just deleted: a blank is no cell
+                    L.set_value(ws.cell(row=r, column=c), v)
         ws.protection.sheet = True
 
     def _open_lock(self) -> Path | None:
@@ -331,7 +304,8 @@ class XlsxTracker:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".destsync-", suffix=".xlsx", dir=self.path.parent)
             os.close(fd)
-            wb.save(tmp)
+            with fast_cells():
+                wb.save(tmp)
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
@@ -394,4 +368,5 @@ def _append(ws: Worksheet, rows: list[list[str]]) -> None:
     first = _last_used_row(ws) + 1
     for r, values in enumerate(rows, start=first):
         for c, v in enumerate(values, start=1):
-            L.set_value(ws.cell(row=r, column=c), v)
+            if v or (r, c) in ws._cells:  # a blank makes no cell where there is none
+                L.set_value(ws.cell(row=r, column=c), v)
