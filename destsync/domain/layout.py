@@ -39,7 +39,9 @@ LOG = "Change log"
 RETURNS = "Returns"
 STATE_TABS: dict[str, tuple[str, ...]] = {
     "_destsync_base": ("Ref", "Column", "Value"),
-    "_destsync_responses": ("Response ID", "Submitted", "Outcome", "Ref"),
+    # Parsed: the response's date-independent parse (domain.parse_cache); older rows
+    # without it are read as "not kept" and get it at the next sync.
+    "_destsync_responses": ("Response ID", "Submitted", "Outcome", "Ref", "Parsed"),
     "_destsync_frozen": ("Checkpoint", "Leaving year", "Frozen on"),
     "_destsync_ledger": ("Key", "State", "Ref", "Campaign", "At", "Message ID"),
     "_destsync_meta": ("Key", "Value"),
@@ -275,7 +277,7 @@ def state_updates(plan: Plan) -> dict[str, dict[tuple[str, ...], list[str]]]:
             (ref, col): [ref, col, v] for (ref, col), v in plan.base_updates.items()
         },
         "_destsync_responses": {
-            (r.response_id,): [r.response_id, r.submitted, r.outcome, r.ref]
+            (r.response_id,): [r.response_id, r.submitted, r.outcome, r.ref, r.parsed]
             for r in plan.responses
         },
         "_destsync_frozen": {

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from destsync.domain import resolutions
-from destsync.domain.answers import CONTACT_KEYS, ParsedResponse, parse_response
+from destsync.domain import parse_cache, resolutions
+from destsync.domain.answers import CONTACT_KEYS, ParsedResponse
 from destsync.domain.consent import evidence, version_for
 from destsync.domain.context import PlanContext
 from destsync.domain.identity import near_match
@@ -88,6 +88,7 @@ class _Placer(TypedAndForwarded):
         self.out = Placement(known, review_keys=set(snap.review_keys))
         self.matcher = Matcher(known)
         self._submitted: dict[str, str] = {}  # response id -> lastSubmittedTime (ISO)
+        self._parsed: dict[str, str] = {}  # response id -> its kept parse (parse_cache)
         self._consent: dict[str, bool] = {}  # ref -> latest consent answer so far this run
         self._forwarded: dict[str, tuple[str, str]] = {}
         self._decided: dict[str, resolutions.Decision] = {}
@@ -100,8 +101,12 @@ class _Placer(TypedAndForwarded):
         self.out.responses_read = len(ordered)
         parsed_list = []
         for raw in ordered:
-            self._submitted[raw.response_id] = raw.submitted.isoformat(timespec="seconds")
-            parsed_list.append(parse_response(raw, self.today, self.tz))
+            rid = raw.response_id
+            self._submitted[rid] = submitted = raw.submitted.isoformat(timespec="seconds")
+            known = self.snap.responses.get(rid)
+            cell = known.parsed if known and known.submitted == submitted else ""
+            parsed, self._parsed[rid] = parse_cache.parse(raw, cell, self.today, self.tz)
+            parsed_list.append(parsed)
         refs = self._locate_all(parsed_list)
         self._settle_typed_refs(refs)
         # Applied strictly in time order, so a response that skips the consent question
@@ -210,26 +215,14 @@ class _Placer(TypedAndForwarded):
         self._identity(ref, p)
         year = self.out.leaving_year(ref) or p.leaving_year
         if year is None:
-            self._review(
-                p,
-                "Unclear answer",
-                ref,
-                "leaving_year",
-                (
-                    "No leaving year on the roster or the form: the destination could not be "
-                    "placed in a checkpoint. Add the leaving year to the row."
-                ),
-            )
+            self._review(p, "Unclear answer", ref, "leaving_year",
+                         "No leaving year on the roster or the form: the destination could not"
+                         " be placed in a checkpoint. Add the leaving year to the row.")
             return None
         group = self.ctx.calendar.group_for(year, self._local_date(p))
         if group is None and p.has_destination:
-            self._review(
-                p,
-                "Outside tracking period",
-                ref,
-                "destination",
-                ("Submitted after the three-year tracking period; not recorded."),
-            )
+            self._review(p, "Outside tracking period", ref, "destination",
+                         "Submitted after the three-year tracking period; not recorded.")
         return group
 
     def _problems(self, p: ParsedResponse, ref: str) -> None:
@@ -341,7 +334,8 @@ class _Placer(TypedAndForwarded):
 
     def _record(self, rid: str, outcome: str, ref: str = "") -> None:
         # The last word wins within a run (placed, then superseded by a later answer).
-        self.out.outcomes[rid] = ResponseRecord(rid, self._submitted.get(rid, ""), outcome, ref)
+        self.out.outcomes[rid] = ResponseRecord(rid, self._submitted.get(rid, ""), outcome, ref,
+                                                self._parsed.get(rid, ""))
 
     def _review(
         self,

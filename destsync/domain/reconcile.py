@@ -11,7 +11,7 @@ order, once per academy per run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from destsync.domain.erasure import erase_rows, erased_keys, replace_contacts, r
 from destsync.domain.freezing import freezes_due
 from destsync.domain.merge import Merger
 from destsync.domain.metrics import academy_metrics
-from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
+from destsync.domain.model import RawResponse, ResponseRecord, RosterEntry, TrackerSnapshot
 from destsync.domain.placing import Placement, place_responses
 from destsync.domain.plan import NewRow, Plan, after_rows
 from destsync.domain.resolutions import settle
@@ -80,12 +80,10 @@ def plan_academy(
     plan = Plan(now=now.isoformat(timespec="seconds"))
     plan.responses_read = placement.responses_read
     plan.review = placement.review
-    plan.responses = [
-        rec for rid, rec in placement.outcomes.items() if snap.responses.get(rid) != rec
-    ]
     settle(snap.review_open, placement.settled, plan, today.isoformat(), placement.outcomes)
     merger = Merger(snap.base, plan, placement.review_keys)
     expired = _merge(snap, placement, ctx, merger, today)
+    plan.responses = _records(snap, placement, plan.erased)
     _merge_extra(placement, merger, expired, extra_wants)
     audit.record(snap, plan, placement.set_aside, placement.long_answers)
     rows = after_rows(snap, plan)
@@ -142,6 +140,22 @@ def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger
     erase_rows(sorted((p.erase | expired) - set(p.new_refs)), expired, p.erase,
                p.known_rows, snap.base, plan)
     return expired
+
+
+def _records(snap: TrackerSnapshot, p: Placement, erased: set[str]) -> list[ResponseRecord]:
+    """The response records that changed. A response of a row whose contact details go
+    keeps no parse (it holds their name), from the run that erases them, read or not;
+    it is parsed in full whenever it is read again."""
+    out = []
+    for rid, rec in p.outcomes.items():
+        if rec.parsed and rec.ref in erased:
+            rec = replace(rec, parsed="")
+        if snap.responses.get(rid) != rec:
+            out.append(rec)
+    if erased:
+        out += [replace(rec, parsed="") for rid, rec in snap.responses.items()
+                if rec.parsed and rec.ref in erased and rid not in p.outcomes]
+    return out
 
 
 def _effective(snap: TrackerSnapshot, p: Placement, ref: str, col: str) -> str:

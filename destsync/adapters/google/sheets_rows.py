@@ -53,7 +53,7 @@ def into_snapshot(snap: TrackerSnapshot, tab: str, row: list[str]) -> None:
     if tab == "_destsync_base":
         snap.base[(row[0], row[1])] = row[2]
     elif tab == "_destsync_responses":
-        snap.responses[row[0]] = ResponseRecord(row[0], row[1], row[2], row[3])
+        snap.responses[row[0]] = ResponseRecord(*row[:5])
     elif tab == "_destsync_frozen" and row[1].isdigit():
         snap.frozen.add((row[0], int(row[1])))
     elif tab == "_destsync_ledger":

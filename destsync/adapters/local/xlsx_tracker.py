@@ -136,8 +136,8 @@ class XlsxTracker:
             layout.read_review(wb[L.REVIEW].iter_rows(values_only=True), snap)
         for ref, col, value in self._state(wb, "_destsync_base"):
             snap.base[(ref, col)] = value
-        for rid, submitted, outcome, ref in self._state(wb, "_destsync_responses"):
-            snap.responses[rid] = ResponseRecord(rid, submitted, outcome, ref)
+        for rid, submitted, outcome, ref, parsed in self._state(wb, "_destsync_responses"):
+            snap.responses[rid] = ResponseRecord(rid, submitted, outcome, ref, parsed)
         for cp, year, _ in self._state(wb, "_destsync_frozen"):
             snap.frozen.add((cp, int(year)))
         for key, state, ref, campaign, at, mid in self._state(wb, "_destsync_ledger"):
