@@ -44,8 +44,11 @@ def evidence(consent: bool, channel: str, version: str, record: str) -> str:
     return f"{'given' if consent else 'refused'} via {channel}{wording} ({record})"
 
 
+_VERSION = re.compile(r"wording (v[0-9a-f]{8})")
+
+
 def version_in(evidence_text: str) -> str:
-    m = re.search(r"wording (v[0-9a-f]{8})", evidence_text)
+    m = _VERSION.search(evidence_text)
     return m.group(1) if m else ""
 
 

@@ -84,11 +84,12 @@ class _Placer(TypedAndForwarded):
         self.snap, self.ctx = snap, ctx
         self.tz = ZoneInfo(ctx.timezone)
         self.today = now.astimezone(self.tz).date()
-        known = {ref: dict(row) for ref, row in snap.rows.items()}
+        known = snap.rows  # read only here: the plan says what changes
         self.out = Placement(known, review_keys=set(snap.review_keys))
         self.matcher = Matcher(known)
         self._submitted: dict[str, str] = {}  # response id -> lastSubmittedTime (ISO)
         self._parsed: dict[str, str] = {}  # response id -> its kept parse (parse_cache)
+        self._groups: dict[tuple[int, date], str | None] = {}  # calendar.group_for, once
         self._consent: dict[str, bool] = {}  # ref -> latest consent answer so far this run
         self._forwarded: dict[str, tuple[str, str]] = {}
         self._decided: dict[str, resolutions.Decision] = {}
@@ -145,9 +146,10 @@ class _Placer(TypedAndForwarded):
             "parent_email": e.parent_email,
             "s72_opt_out": "Yes" if e.s72_opt_out else "",
         }
+        ours = self.out.ours.setdefault(e.ref, {})
         for key, value in values.items():
             if value or key == "s72_opt_out":
-                self.out.want(e.ref, key, value, "roster")
+                ours[key] = (value, "roster")
 
     def _locate_all(self, parsed_list: list[ParsedResponse]) -> dict[str, str]:
         """Find a row for every response that has one, to a fixpoint (``locating``).
@@ -219,7 +221,9 @@ class _Placer(TypedAndForwarded):
                          "No leaving year on the roster or the form: the destination could not"
                          " be placed in a checkpoint. Add the leaving year to the row.")
             return None
-        group = self.ctx.calendar.group_for(year, self._local_date(p))
+        day = self._local_date(p)
+        if (group := self._groups.get((year, day), "?")) == "?":  # few distinct days
+            group = self._groups[(year, day)] = self.ctx.calendar.group_for(year, day)
         if group is None and p.has_destination:
             self._review(p, "Outside tracking period", ref, "destination",
                          "Submitted after the three-year tracking period; not recorded.")
@@ -228,8 +232,8 @@ class _Placer(TypedAndForwarded):
     def _problems(self, p: ParsedResponse, ref: str) -> None:
         """Every field problem on Review, whether or not the response found a row (one set
         aside as not ours is the exception)."""
-        if self.out.outcomes.get(p.raw.response_id, ResponseRecord("", "", "")).outcome \
-                == resolutions.IGNORED:
+        placed = self.out.outcomes.get(p.raw.response_id)
+        if placed is not None and placed.outcome == resolutions.IGNORED:
             return
         for field_name, problem in p.problems:
             self._review(p, "Unclear answer", ref, field_name, problem, field_name=field_name)

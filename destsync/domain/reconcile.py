@@ -128,13 +128,16 @@ def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger
     for ref in sorted(reconsented):
         given = {col: v for col, (v, _) in p.ours.get(ref, {}).items()}
         replace_contacts(ref, p.known_rows[ref], given, snap.base, plan)
+    base = snap.base.get
     for ref, wanted in p.ours.items():
         if ref in p.new_refs:
             continue
         row = p.known_rows[ref]
         erased = CONTACT_KEYS if ref in reconsented else erased_keys(ref, p.erase, expired)
         for col, (ours, source) in wanted.items():
-            if col not in erased:
+            # The merge's own first test, here: most cells say what was written last time.
+            was = base((ref, col))
+            if ours != was and (was is not None or ours) and col not in erased:
                 merger.cell(ref, row.get(col, ""), col, ours, source)
     plan.erased = p.erase | expired
     erase_rows(sorted((p.erase | expired) - set(p.new_refs)), expired, p.erase,
