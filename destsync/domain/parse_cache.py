@@ -39,8 +39,8 @@ _NOT_DIGITS = re.compile(r"\D")
 def answers_digest(a: Answers) -> str:
     """Short digest of the answers: a cell describes these answers or none (answers in
     another order only cost a parse)."""
-    text = "\x1f".join(map("\x1e".join, a.items()))
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    text = repr(tuple(a.items()))  # unambiguous, whatever characters the answers hold
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def parse(raw: RawResponse, cell: str, today: date,
@@ -55,7 +55,10 @@ def parse(raw: RawResponse, cell: str, today: date,
 
 
 def _gb(text: str) -> str:
+    """E.164 as the digits typed say it: "07700 900123" and "+44 7700 900123" alike."""
     digits = _NOT_DIGITS.sub("", text)
+    if text.lstrip().startswith("+"):
+        return "+" + digits
     return "+44" + digits[1:] if digits.startswith("0") else ""
 
 
