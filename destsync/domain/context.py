@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from destsync.domain.calendar import AcademicCalendar, Checkpoint
 from destsync.domain.consent import version_of
@@ -20,7 +21,7 @@ class PlanContext:
     timezone: str = "Europe/London"  # the school's: dates of submissions are its dates
     consent_wording: str = ""  # the consent question's text, as the form asks it
 
-    @property
+    @cached_property  # asked once per response
     def consent_version(self) -> str:
         """The live wording's version (``domain.consent``); "" when none is configured."""
         return version_of(self.consent_wording) if self.consent_wording.strip() else ""

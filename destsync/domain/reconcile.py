@@ -110,11 +110,15 @@ def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger
     whose retention is over."""
     plan = merger.plan
     expired: set[str] = set()
+    over: dict[int | None, bool] = {}  # retention_over per leaving year
     for ref in list(p.known_rows) + list(p.new_refs):
         if withdrawn(_effective(snap, p, ref, "contact_status"),
                      _effective(snap, p, ref, "consent")):
             p.erase.add(ref)
-        if retention_over(p.leaving_year(ref), ctx.calendar, ctx.retention_grace_days, today):
+        year = p.leaving_year(ref)
+        if year not in over:
+            over[year] = retention_over(year, ctx.calendar, ctx.retention_grace_days, today)
+        if over[year]:
             expired.add(ref)
     for ref, source in p.new_refs.items():
         values = {col: v for col, (v, _) in p.ours.get(ref, {}).items() if v}
