@@ -4,9 +4,11 @@ with nothing new, at 10k/30k/100k tracker rows (about one response for every two
 responses that match nobody (no roster) at 1k and 4k.
 
     python3 dev.py bench                       # with the other benchmarks
-    .venv/bin/python benchmarks/planner.py [ROWS ...] [--profile]
+    .venv/bin/python benchmarks/planner.py [ROWS ...] [--runs N] [--profile]
 
-Figures are one run each on this machine; nothing here asserts a time.
+Times are the minimum of ``--runs`` runs (1 by default), CPU-bound on a shared machine;
+the last column is microseconds per tracker row, so growth that is not linear shows.
+Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from destsync.config.settings import load_config  # noqa: E402
-from destsync.domain import normalize  # noqa: E402
+from destsync.domain import answers, names, normalize  # noqa: E402
 from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot  # noqa: E402
 from destsync.domain.plan import Plan  # noqa: E402
 from destsync.domain.reconcile import plan_sync  # noqa: E402
@@ -68,16 +70,36 @@ def strangers(n: int) -> list[RawResponse]:
     return out
 
 
+RUNS = 1
+
+
+def fresh() -> None:
+    """Each run of destsync is a new process: its parse caches start empty."""
+    for module in (normalize, names, answers):
+        for obj in vars(module).values():
+            if hasattr(obj, "cache_clear"):
+                obj.cache_clear()
+
+
+CPU: list[float] = []  # the least CPU seconds of the last measure: the machine is shared
+
+
 def measure(fn: Callable[[], T], memory: bool = True) -> tuple[T, float, float]:
-    """Result, seconds and peak MB of ``fn``: timed alone, then run again under
-    tracemalloc for the peak (tracing slows Python down several times)."""
-    gc.collect()
-    t0 = time.perf_counter()
-    result = fn()
-    seconds = time.perf_counter() - t0
+    """Result, seconds (the least of RUNS) and peak MB of ``fn``: timed alone, then run
+    again under tracemalloc for the peak (tracing slows Python down several times)."""
+    seconds = cpu = float("inf")
+    for _ in range(RUNS):
+        fresh()
+        gc.collect()
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = fn()
+        seconds = min(seconds, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)
+    CPU[:] = [cpu]
     if not memory:
         return result, seconds, 0.0
     del result
+    fresh()
     gc.collect()
     tracemalloc.start()
     result = fn()
@@ -88,16 +110,14 @@ def measure(fn: Callable[[], T], memory: bool = True) -> tuple[T, float, float]:
 
 def row(label: str, rows: int, responses: int, seconds: float, peak: float | None) -> None:
     mb = f"{peak:8.0f}" if peak is not None else f"{'':8}"
-    print(f"{label:40} {rows:7} {responses:9} {seconds:8.2f} {mb}", flush=True)
+    per = f"{1e6 * seconds / max(rows, responses):8.1f}"
+    cpu = f"{CPU[0]:8.2f}" if CPU else ""
+    print(f"{label:40} {rows:7} {responses:9} {seconds:8.2f} {mb} {per} {cpu}", flush=True)
 
 
 def planned(label: str, snap: TrackerSnapshot, roster: list[RosterEntry],
             responses: list[RawResponse], profile: bool) -> Plan:
     """One plan, timed (and its peak memory), or profiled with ``--profile``."""
-    # Each run of destsync is a new process: its parse caches start empty.
-    for obj in vars(normalize).values():
-        if hasattr(obj, "cache_clear"):
-            obj.cache_clear()
     prof = cProfile.Profile() if profile else None
     if prof:
         prof.enable()
@@ -127,9 +147,15 @@ def bench_strangers(n: int) -> None:
 
 
 def main(argv: list[str]) -> None:
+    global RUNS
     profile = "--profile" in argv
-    sizes = [int(a) for a in argv if a.isdigit()] or [10_000, 30_000, 100_000]
-    print(f"{'pure planner':40} {'rows':>7} {'responses':>9} {'seconds':>8} {'peak MB':>8}")
+    if "--runs" in argv:
+        i = argv.index("--runs")
+        RUNS = int(argv.pop(i + 1))
+        argv.pop(i)
+    sizes = [int(a) for a in argv if a.isdigit()] or [1_000, 10_000, 30_000, 100_000]
+    print(f"{'pure planner':40} {'rows':>7} {'responses':>9} {'seconds':>8} {'peak MB':>8}"
+          f" {'us/row':>8} {'CPU s':>8}")
     for n in sizes:
         bench_rows(n, profile)
     if not profile:

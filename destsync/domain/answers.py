@@ -2,16 +2,27 @@
 
 A bad field never stops anything: the field is left out and a problem names it, so the
 rest of the response still counts and a person sees exactly what to check.
+
+Parsing is in two steps. ``stable_parse`` reads what the answers say whatever the date
+(names, contact details, consent, the destination's words); ``complete`` adds what depends
+on the day of the run (a date of birth's age, a leaving year or start date in range) and
+the school's calendar date. ``domain.parse_cache`` keeps the first step of a response
+already placed, so an unchanged response is not parsed again.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 
 from destsync.domain import levels, names, vocab
 from destsync.domain import normalize as n
 from destsync.domain.model import RawResponse
+
+Problem = tuple[int, str, str]  # (slot: where parse_response raises it, form field, problem)
+Answers = Mapping[str, str]
 
 
 @dataclass
@@ -39,6 +50,23 @@ class ParsedResponse:
         return bool(self.group_values.get("destination"))
 
 
+@dataclass
+class Stable:
+    """The date-independent half of a parse. Problems carry a slot, so ``complete`` puts
+    them in the order one pass raises them, wherever the date's problems fall."""
+
+    reference: str = ""
+    name: tuple[str, str, list[Problem]] = ("", "", [])  # forename, surname, problems
+    email: tuple[str, list[Problem]] = ("", [])
+    phone: tuple[str, list[Problem]] = ("", [])
+    consent: bool | None = None
+    withdraws: bool = False
+    group: dict[str, str] = field(default_factory=dict)  # without start_date and updated
+    answered: bool = False  # any answer for a checkpoint, readable or not
+    problems: list[Problem] = field(default_factory=list)  # consent and the group's
+    long_answers: dict[str, str] = field(default_factory=dict)
+
+
 CONTACT_KEYS = ("email", "phone")  # contact details: kept only with consent
 # Form A's third consent option, the answer every message's stop link prefills: a
 # withdrawal, recorded as consent "Withdrawn" (no contact of the student or their parents).
@@ -52,91 +80,133 @@ LOG_CELL_LIMIT = 32_000
 # Answers that speak for a checkpoint: a reply with any of them, even unreadable, is a
 # reply (it stops the reminders), though only readable values are written.
 GROUP_ANSWERS = ("destination", "course", "level", "provider", "start_date", "duration")
+# Many students give the same destination and level: each wording is read once a run.
+_destination = functools.lru_cache(maxsize=4096)(vocab.parse_destination)
+_level = functools.lru_cache(maxsize=4096)(levels.parse_level)
+# The order group values are wanted in (and so the order of the plan's changes).
+GROUP_ORDER = ("destination", "nccis", "course", "provider", "level")
 
 
 def parse_response(raw: RawResponse, today: date, tz: tzinfo | None = None) -> ParsedResponse:
-    a = raw.answers
-    p = ParsedResponse(raw)
-    p.local_date = (raw.submitted.astimezone(tz) if tz else raw.submitted).date()
-    p.reference = n.clean_text(a.get("reference", ""), 40)
+    return complete(stable_parse(raw), raw, today, tz)
 
-    def take(fieldname: str, parsed: n.Parsed[object]) -> object | None:
-        if parsed.problem:
-            p.problems.append((fieldname, parsed.problem))
-        return parsed.value
 
-    name = take("name", names.normalize_name(a.get("name", "")))
-    if isinstance(name, str):
-        p.forename, p.surname = names.split_name(name)
-    dob = take("dob", n.parse_dob(a.get("dob", ""), today))
-    p.dob = dob.isoformat() if isinstance(dob, date) else ""
-    year = take("leaving_year", n.parse_leaving_year(a.get("leaving_year", ""), today))
-    p.leaving_year = year if isinstance(year, int) else None
-    email = take("email", n.parse_email(a.get("email", "")))
-    p.email = email if isinstance(email, str) else ""
-    for key, what in (("name", "name"), ("email", "email address")):
-        if n.INVISIBLE.search(a.get(key, "")):
-            # Removed (an invisible character would reach emails and defeat matching);
-            # noted, as a pasted name can hide one on purpose.
-            p.problems.append((key, f"Invisible characters were removed from the {what}; "
+def _problem(out: list[Problem], slot: int, fieldname: str, parsed: n.Parsed[object]) -> None:
+    if parsed.problem:
+        out.append((slot, fieldname, parsed.problem))
+
+
+def name_part(a: Answers) -> tuple[str, str, list[Problem]]:
+    problems: list[Problem] = []
+    parsed = names.normalize_name(a.get("name", ""))
+    _problem(problems, 0, "name", parsed)
+    forename, surname = names.split_name(parsed.value) if parsed.value else ("", "")
+    if n.INVISIBLE.search(a.get("name", "")):
+        # Removed (an invisible character would reach emails and defeat matching);
+        # noted, as a pasted name can hide one on purpose.
+        problems.append((4, "name", "Invisible characters were removed from the name; "
                                     "check it reads as the student wrote it."))
-    phone = take("phone", n.parse_phone(a.get("phone", "")))
-    p.phone = phone if isinstance(phone, str) else ""
-    consent = take("consent", n.parse_consent(a.get("consent", "")))
-    p.consent = consent if isinstance(consent, bool) else None
-    p.withdraws = p.consent is False and n.is_stop_answer(a.get("consent", ""))
-    if p.consent is False:
-        # A student who said no: their contact details are not kept anywhere, so a
-        # malformed one must not reach the Review tab either (it would quote it).
-        p.email = p.phone = ""
-        p.problems = [(f, why) for f, why in p.problems if f not in CONTACT_KEYS]
+    return forename, surname, problems
 
-    g = p.group_values
+
+def email_part(a: Answers) -> tuple[str, list[Problem]]:
+    problems: list[Problem] = []
+    parsed = n.parse_email(a.get("email", ""))
+    _problem(problems, 3, "email", parsed)
+    if n.INVISIBLE.search(a.get("email", "")):
+        problems.append((5, "email", "Invisible characters were removed from the email "
+                                     "address; check it reads as the student wrote it."))
+    return parsed.value or "", problems
+
+
+def phone_part(a: Answers) -> tuple[str, list[Problem]]:
+    problems: list[Problem] = []
+    parsed = n.parse_phone(a.get("phone", ""))
+    _problem(problems, 6, "phone", parsed)
+    return parsed.value or "", problems
+
+
+def stable_parse(raw: RawResponse) -> Stable:
+    a = raw.answers
+    s = Stable(n.clean_text(a.get("reference", ""), 40), name_part(a), email_part(a),
+               phone_part(a))
+    consent = n.parse_consent(a.get("consent", ""))
+    _problem(s.problems, 7, "consent", consent)
+    s.consent = consent.value
+    s.withdraws = s.consent is False and n.is_stop_answer(a.get("consent", ""))
+    g = s.group
     dest_text = n.clean_text(a.get("destination", ""))
     if dest_text:
-        dest = vocab.parse_destination(dest_text)
+        dest = _destination(dest_text)
         if dest is None:
-            p.problems.append(
-                (
-                    "destination",
-                    f"Destination {n.preview(dest_text)!r} is not one of the form's options; "
-                    "pick the nearest in the tracker.",
-                )
-            )
+            s.problems.append((8, "destination",
+                               f"Destination {n.preview(dest_text)!r} is not one of the form's "
+                               "options; pick the nearest in the tracker."))
         else:
             g["destination"] = dest.label
             g["nccis"] = str(dest.nccis)
-    for key in ("course", "provider"):
+    for slot, key in ((9, "course"), (10, "provider")):
         text = n.clean_text(a.get(key, ""))
         if text:
             g[key] = text
         whole = n.clean_text(a.get(key, ""), LOG_CELL_LIMIT)
         if len(whole) > len(text):
-            p.long_answers[key] = whole
-            p.problems.append((key, f"The answer is {len(whole):,} characters long: the "
-                                    "tracker cell keeps its start, the Change log has it "
-                                    "whole."))
+            s.long_answers[key] = whole
+            s.problems.append((slot, key, f"The answer is {len(whole):,} characters long: "
+                                          "the tracker cell keeps its start, the Change log "
+                                          "has it whole."))
     level_text = n.clean_text(a.get("level", ""))
     if level_text:
-        level = levels.parse_level(level_text)
+        level = _level(level_text)
         if level is None:
             # Keep what they wrote: a person can still read it, and nothing is lost.
             g["level"] = level_text
-            p.problems.append(
-                (
-                    "level",
-                    f"Level of study {n.preview(level_text)!r} is not a level we recognise; "
-                    "it was copied as written.",
-                )
-            )
+            s.problems.append((11, "level",
+                               f"Level of study {n.preview(level_text)!r} is not a level we "
+                               "recognise; it was copied as written."))
         else:
             g["level"] = level.label
-    start = take("start_date", n.parse_date(a.get("start_date", ""), today))
-    if isinstance(start, date):
-        g["start_date"] = start.isoformat()
-    months = take("duration", n.parse_duration_months(a.get("duration", "")))
-    if isinstance(months, int):
-        g["duration"] = str(months)
-    if g or any(n.clean_text(a.get(k, "")) for k in GROUP_ANSWERS):
+    months = n.parse_duration_months(a.get("duration", ""))
+    _problem(s.problems, 13, "duration", months)
+    if isinstance(months.value, int):
+        g["duration"] = str(months.value)
+    # Every group value comes from a non-empty answer, so this alone says "a reply".
+    s.answered = any(n.clean_text(a.get(k, "")) for k in GROUP_ANSWERS)
+    return s
+
+
+def complete(s: Stable, raw: RawResponse, today: date, tz: tzinfo | None = None
+             ) -> ParsedResponse:
+    """``s`` and what depends on ``today``, as one pass of ``parse_response`` gives it."""
+    a = raw.answers
+    p = ParsedResponse(raw, s.reference, s.name[0], s.name[1], consent=s.consent,
+                       withdraws=s.withdraws, long_answers=dict(s.long_answers))
+    p.local_date = (raw.submitted.astimezone(tz) if tz else raw.submitted).date()
+    problems = [*s.name[2], *s.email[1], *s.phone[1], *s.problems]
+    dob = n.parse_dob(a.get("dob", ""), today)
+    _problem(problems, 1, "dob", dob)
+    p.dob = dob.value.isoformat() if dob.value else ""
+    year = n.parse_leaving_year(a.get("leaving_year", ""), today)
+    _problem(problems, 2, "leaving_year", year)
+    p.leaving_year = year.value
+    start = n.parse_date(a.get("start_date", ""), today)
+    _problem(problems, 12, "start_date", start)
+    p.email, p.phone = s.email[0], s.phone[0]
+    if p.consent is False:
+        # A student who said no: their contact details are not kept anywhere, so a
+        # malformed one must not reach the Review tab either (it would quote it).
+        p.email = p.phone = ""
+        problems = [x for x in problems if x[1] not in CONTACT_KEYS]
+    problems.sort(key=lambda x: x[0])  # stable: one slot's problems keep their order
+    p.problems = [(f, why) for _, f, why in problems]
+    g = p.group_values
+    for key in GROUP_ORDER:
+        if key in s.group:
+            g[key] = s.group[key]
+    if start.value:
+        g["start_date"] = start.value.isoformat()
+    if "duration" in s.group:
+        g["duration"] = s.group["duration"]
+    if s.answered:
         g["updated"] = p.local_date.isoformat()
     return p

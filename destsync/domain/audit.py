@@ -65,9 +65,10 @@ def fingerprint(value: str) -> str:
 
 def staff_edits(snap: TrackerSnapshot, plan: Plan) -> None:
     """Log each cell a person changed since destsync last wrote it (base -> theirs), once."""
+    rows = snap.rows
     for (ref, col), base in snap.base.items():
-        row = snap.rows.get(ref)
-        if row is None or col not in row or row[col] == base:
+        row = rows.get(ref)
+        if row is None or row.get(col, base) == base:
             continue
         key, mark = f"{EDIT_KEY}{ref}|{col}", fingerprint(row[col])
         if snap.meta.get(key) != mark:

@@ -68,8 +68,11 @@ def seen_in(evidence_text: str) -> str:
     return m.group(1) if m else ""
 
 
+_VERSION = re.compile(r"wording (v[0-9a-f]{8})")
+
+
 def version_in(evidence_text: str) -> str:
-    m = re.search(r"wording (v[0-9a-f]{8})", evidence_text)
+    m = _VERSION.search(evidence_text)
     return m.group(1) if m else ""
 
 

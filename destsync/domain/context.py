@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from destsync.domain.calendar import AcademicCalendar, Checkpoint
 from destsync.domain.consent import version_of
@@ -22,7 +23,7 @@ class PlanContext:
     staff_consent_contacts: bool = False  # a staff "Yes" alone lets destsync email
     checkin_slots: int = 0  # application slots on the termly check-in form (issue 16)
 
-    @property
+    @cached_property  # asked once per response
     def consent_version(self) -> str:
         """The live wording's version (``domain.consent``); "" when none is configured."""
         return version_of(self.consent_wording) if self.consent_wording.strip() else ""

@@ -41,7 +41,6 @@ def return_row(cp: Checkpoint, year: int, row: Mapping[str, str],
     """One student's line in a frozen return, with a note when it cannot be signed off."""
     g = cp.group
     dest = row.get(f"{g}_destination", "")
-    check = validation(row)
     note, provider = "", row.get(f"{g}_provider", "")
     if cp.offer:
         # The September Guarantee return: the plan beside the offer that was recorded.
@@ -52,6 +51,7 @@ def return_row(cp: Checkpoint, year: int, row: Mapping[str, str],
     elif not dest:
         note = "No destination recorded"
     elif cp.needs_validation:
+        check = validation(row)
         # The evidence travels with the return the trust signs.
         note = (f"Validated by {check.evidence}" if check.ok
                 else "Not validated" + (f" ({check.evidence})" if check.said else ""))

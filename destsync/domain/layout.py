@@ -42,7 +42,9 @@ RETURNS = "Returns"
 STATE_TABS: dict[str, tuple[str, ...]] = {
     # One row per Ref, its columns in one JSON cell under "Column" (see base_tab).
     "_destsync_base": ("Ref", "Column", "Value"),
-    "_destsync_responses": ("Response ID", "Submitted", "Outcome", "Ref"),
+    # Parsed: the response's date-independent parse (domain.parse_cache); older rows
+    # without it are read as "not kept" and get it at the next sync.
+    "_destsync_responses": ("Response ID", "Submitted", "Outcome", "Ref", "Parsed"),
     "_destsync_frozen": ("Checkpoint", "Leaving year", "Frozen on"),
     "_destsync_ledger": ("Key", "State", "Ref", "Campaign", "At", "Message ID"),
     "_destsync_meta": ("Key", "Value"),
@@ -285,7 +287,7 @@ def state_updates(plan: Plan) -> dict[str, dict[tuple[str, ...], list[str]]]:
     read merged with ``plan.base_updates``."""
     return {
         "_destsync_responses": {
-            (r.response_id,): [r.response_id, r.submitted, r.outcome, r.ref]
+            (r.response_id,): [r.response_id, r.submitted, r.outcome, r.ref, r.parsed]
             for r in plan.responses
         },
         "_destsync_frozen": {

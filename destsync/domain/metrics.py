@@ -152,12 +152,19 @@ def _figures(cp: Checkpoint, counted: Sequence[Mapping[str, str]],
     g = cp.group
     kinds: Counter[str] = Counter()
     unknown: Counter[str] = Counter()
+    dkey, nkey = f"{g}_destination", f"{g}_nccis"
+    # Both figures read only the destination and its code, and a cohort has few of
+    # those: each pair is worked out once.
+    seen: dict[tuple[str, str], tuple[str | None, str]] = {}
     for r in counted:
-        code = not_known_code(r, g)
-        if code is None:
-            kinds[report.kind_group(r, g)] += 1
+        pair = (r.get(dkey, ""), r.get(nkey, ""))
+        if (found := seen.get(pair)) is None:
+            code = not_known_code(r, g)
+            found = seen[pair] = (code, report.kind_group(r, g) if code is None else "")
+        if found[0] is None:
+            kinds[found[1]] += 1
         else:
-            unknown[code] += 1
+            unknown[found[0]] += 1
     leavers = len(counted)
     known = leavers - kinds[report.ACTIVITY_NOT_CAPTURED] - sum(unknown.values())
     if cp.offer:  # the September Guarantee: Known is the students with an offer recorded
@@ -168,7 +175,15 @@ def _figures(cp: Checkpoint, counted: Sequence[Mapping[str, str]],
     if g == "intended":
         sustained = [report.NOT_APPLICABLE] * 4
     else:
-        measured = Counter(report.measure_group(r, g, today) for r in now)
+        types: dict[tuple[str, str], str] = {}
+        measured: Counter[str] = Counter()
+        for r in now:
+            pair = (r.get(dkey, ""), r.get(nkey, ""))
+            if (by_type := types.get(pair)) is None:
+                by_type = types[pair] = report.type_group(r, g)
+            # A type that is never judged sustained counts as its type (measure_group).
+            measured[report.measure_group(r, g, today) if report.can_be_sustained(by_type)
+                     else by_type] += 1
         s = sum(measured[m] for m in report.SUSTAINED_GROUPS)
         sustained = [str(s), str(measured["Not sustained"]),
                      str(measured[report.NOT_YET_SUSTAINED]), percent(s, len(now))]

@@ -219,6 +219,8 @@ class ResponseRecord:
     submitted: str  # ISO datetime
     outcome: str  # "tracker" | "review" | "superseded"
     ref: str = ""
+    # Its date-independent parse (``domain.parse_cache``), so that it is not parsed again.
+    parsed: str = ""
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,9 @@ class Wants(Protocol):
 def follow(base: Mapping[tuple[str, str], str], p: Wants) -> None:
     """Want each staff-set destination's code in its NCCIS cell, or raise a Review item
     when staff typed a different code there too."""
+    pairs = [(f"{gkey}_destination", f"{gkey}_nccis") for gkey, _ in GROUPS]
     for ref, row in p.known_rows.items():
-        for gkey, _ in GROUPS:
-            dcol, ncol = f"{gkey}_destination", f"{gkey}_nccis"
+        for dcol, ncol in pairs:
             theirs = row.get(dcol, "")
             if not theirs or theirs == base.get((ref, dcol), ""):
                 continue  # not set by a person

@@ -1,9 +1,8 @@
 """Placing responses on rows: each Form A response is parsed once, matched to a student
 (the prefilled reference, then the personal email, then the exact name with the date of
-birth), and turned into the values destsync wants in that student's cells.
-
-The result is a ``Placement``: plain data that the merge (``reconcile``) then weighs
-against the tracker. Nothing here decides whether a cell may be written.
+birth), and turned into the values destsync wants in that student's cells. The result is
+a ``Placement``: plain data that the merge (``reconcile``) then weighs against the
+tracker. Nothing here decides whether a cell may be written.
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from destsync.domain import leaving, resolutions
-from destsync.domain.answers import CONTACT_KEYS, ParsedResponse, parse_response
+from destsync.domain import leaving, parse_cache, resolutions
+from destsync.domain.answers import CONTACT_KEYS, ParsedResponse
 from destsync.domain.consent import FORM_A, STOP_LINK, evidence, version_for
 from destsync.domain.context import PlanContext
 from destsync.domain.identity import near_match
@@ -84,10 +83,12 @@ class _Placer(TypedAndForwarded):
         self.snap, self.ctx = snap, ctx
         self.tz = ZoneInfo(ctx.timezone)
         self.today = now.astimezone(self.tz).date()
-        known = {ref: dict(row) for ref, row in snap.rows.items()}
+        known = snap.rows  # read only here: the plan says what changes
         self.out = Placement(known, review_keys=set(snap.review_keys))
         self.matcher = Matcher(known)
         self._submitted: dict[str, str] = {}  # response id -> lastSubmittedTime (ISO)
+        self._parsed: dict[str, str] = {}  # response id -> its kept parse (parse_cache)
+        self._groups: dict[tuple[int, date, str], str | None] = {}  # calendar.group_for, once
         self._consent: dict[str, bool] = {}  # ref -> latest consent answer so far this run
         self._forwarded: dict[str, tuple[str, str]] = {}
         self._decided: dict[str, resolutions.Decision] = {}
@@ -100,8 +101,12 @@ class _Placer(TypedAndForwarded):
         self.out.responses_read = len(ordered)
         parsed_list = []
         for raw in ordered:
-            self._submitted[raw.response_id] = raw.submitted.isoformat(timespec="seconds")
-            parsed_list.append(parse_response(raw, self.today, self.tz))
+            rid = raw.response_id
+            self._submitted[rid] = submitted = raw.submitted.isoformat(timespec="seconds")
+            known = self.snap.responses.get(rid)
+            cell = known.parsed if known and known.submitted == submitted else ""
+            parsed, self._parsed[rid] = parse_cache.parse(raw, cell, self.today, self.tz)
+            parsed_list.append(parsed)
         refs = self._locate_all(parsed_list)
         self._settle_typed_refs(refs)
         # Applied strictly in time order, so a response that skips the consent question
@@ -142,9 +147,10 @@ class _Placer(TypedAndForwarded):
             "leaving_point": leaving.cell_text(e.leaving_point),  # blank: Year 13
             "left_on": e.left_on,
         }
+        ours = self.out.ours.setdefault(e.ref, {})
         for key, value in values.items():
             if value or key in ("s72_opt_out", "leaving_point"):
-                self.out.want(e.ref, key, value, "roster")
+                ours[key] = (value, "roster")
 
     def _locate_all(self, parsed_list: list[ParsedResponse]) -> dict[str, str]:
         """Find a row for every response that has one, to a fixpoint (``locating``).
@@ -212,12 +218,14 @@ class _Placer(TypedAndForwarded):
         self._identity(ref, p)
         year = self.out.leaving_year(ref) or p.leaving_year
         if year is None:
-            self._review(p, "Unclear answer", ref, "leaving_year", (
-                "No leaving year on the roster or the form: the destination could not be "
-                "placed in a checkpoint. Add the leaving year to the row."))
+            self._review(p, "Unclear answer", ref, "leaving_year",
+                         "No leaving year on the roster or the form: the destination could not"
+                         " be placed in a checkpoint. Add the leaving year to the row.")
             return None
-        group = self.ctx.calendar.group_for(year, self._local_date(p),
-                                            self.out.current(ref, "left_on"))
+        day, left = self._local_date(p), self.out.current(ref, "left_on")
+        if (group := self._groups.get((year, day, left), "?")) == "?":  # few distinct days
+            group = self._groups[(year, day, left)] = self.ctx.calendar.group_for(
+                year, day, left)
         if group is None and p.has_destination:
             self._review(p, "Outside tracking period", ref, "destination",
                          "Submitted after the three-year tracking period; not recorded.")
@@ -226,8 +234,8 @@ class _Placer(TypedAndForwarded):
     def _problems(self, p: ParsedResponse, ref: str) -> None:
         """Every field problem on Review, whether or not the response found a row (one set
         aside as not ours is the exception)."""
-        if self.out.outcomes.get(p.raw.response_id, ResponseRecord("", "", "")).outcome \
-                == resolutions.IGNORED:
+        placed = self.out.outcomes.get(p.raw.response_id)
+        if placed is not None and placed.outcome == resolutions.IGNORED:
             return
         for field_name, problem in p.problems:
             self._review(p, "Unclear answer", ref, field_name, problem, field_name=field_name)
@@ -333,7 +341,8 @@ class _Placer(TypedAndForwarded):
 
     def _record(self, rid: str, outcome: str, ref: str = "") -> None:
         # The last word wins within a run (placed, then superseded by a later answer).
-        self.out.outcomes[rid] = ResponseRecord(rid, self._submitted.get(rid, ""), outcome, ref)
+        self.out.outcomes[rid] = ResponseRecord(rid, self._submitted.get(rid, ""), outcome, ref,
+                                                self._parsed.get(rid, ""))
 
     def _review(
         self,

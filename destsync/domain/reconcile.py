@@ -29,7 +29,7 @@ from destsync.domain.interventions import needing_support
 from destsync.domain.leaving import missing_columns, offer_wants
 from destsync.domain.merge import Merger
 from destsync.domain.metrics import academy_metrics
-from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot
+from destsync.domain.model import RawResponse, ResponseRecord, RosterEntry, TrackerSnapshot
 from destsync.domain.placing import Placement, place_responses
 from destsync.domain.plan import NewRow, Plan, after_rows
 from destsync.domain.resolutions import settle
@@ -105,14 +105,12 @@ def plan_academy(
     plan.base_updates.update(adopted)
     plan.responses_read = placement.responses_read
     plan.review = placement.review
-    plan.responses = [
-        rec for rid, rec in placement.outcomes.items() if snap.responses.get(rid) != rec
-    ]
     settle(snap.review_open, placement.settled, plan, today.isoformat(), placement.outcomes)
     merger = Merger(snap.base, plan, placement.review_keys)
     for item in missing_columns(snap.absent, roster):
         merger.add_review(item)
     expired = _merge(snap, placement, ctx, merger, today)
+    plan.responses = _records(snap, placement, plan.erased)
     _merge_extra(placement, merger, expired, extra_wants)
     _applications(snap, checked, merger)
     audit.record(snap, plan, placement.set_aside, placement.long_answers)
@@ -142,11 +140,15 @@ def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger
     whose retention is over."""
     plan = merger.plan
     expired: set[str] = set()
+    over: dict[int | None, bool] = {}  # retention_over per leaving year
     for ref in list(p.known_rows) + list(p.new_refs):
         if withdrawn(_effective(snap, p, ref, "contact_status"),
                      _effective(snap, p, ref, "consent")):
             p.erase.add(ref)
-        if retention_over(p.leaving_year(ref), ctx.calendar, ctx.retention_grace_days, today):
+        year = p.leaving_year(ref)
+        if year not in over:
+            over[year] = retention_over(year, ctx.calendar, ctx.retention_grace_days, today)
+        if over[year]:
             expired.add(ref)
     for ref, source in p.new_refs.items():
         values = {col: v for col, (v, _) in p.ours.get(ref, {}).items() if v}
@@ -160,13 +162,16 @@ def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger
     for ref in sorted(reconsented):
         given = {col: v for col, (v, _) in p.ours.get(ref, {}).items()}
         replace_contacts(ref, p.known_rows[ref], given, snap.base, plan)
+    base = snap.base.get
     for ref, wanted in p.ours.items():
         if ref in p.new_refs:
             continue
         row = p.known_rows[ref]
         erased = CONTACT_KEYS if ref in reconsented else erased_keys(ref, p.erase, expired)
         for col, (ours, source) in wanted.items():
-            if col not in erased:
+            # The merge's own first test, here: most cells say what was written last time.
+            was = base((ref, col))
+            if ours != was and (was is not None or ours) and col not in erased:
                 merger.cell(ref, row.get(col, ""), col, ours, source)
     plan.erased = p.erase | expired
     erase_rows(sorted((p.erase | expired) - set(p.new_refs)), expired, p.erase,
@@ -186,6 +191,22 @@ def _applications(snap: TrackerSnapshot, c: CheckinPlacement, merger: Merger) ->
             merger.plan.review_updates.pop(key, None)
         else:
             merger.plan.review_updates[key] = done
+
+
+def _records(snap: TrackerSnapshot, p: Placement, erased: set[str]) -> list[ResponseRecord]:
+    """The response records that changed. A response of a row whose contact details go
+    keeps no parse (it holds their name), from the run that erases them, read or not;
+    it is parsed in full whenever it is read again."""
+    out = []
+    for rid, rec in p.outcomes.items():
+        if rec.parsed and rec.ref in erased:
+            rec = replace(rec, parsed="")
+        if snap.responses.get(rid) != rec:
+            out.append(rec)
+    if erased:
+        out += [replace(rec, parsed="") for rid, rec in snap.responses.items()
+                if rec.parsed and rec.ref in erased and rid not in p.outcomes]
+    return out
 
 
 def _effective(snap: TrackerSnapshot, p: Placement, ref: str, col: str) -> str:

@@ -172,6 +172,11 @@ def measure_group(row: Mapping[str, str], group: str, today: date | None = None)
     return "Not sustained" if v.status == sustained.NOT_SUSTAINED else NOT_YET_SUSTAINED
 
 
+def can_be_sustained(by_type: str) -> bool:
+    """Whether a destination of this DfE group is judged sustained (else it counts as is)."""
+    return by_type in _KIND_OF
+
+
 def kind_group(row: Mapping[str, str], group: str) -> str:
     """The destination's type at one checkpoint as the intended table groups it
     ("Education: higher education", ...), for any checkpoint: never "sustained"."""

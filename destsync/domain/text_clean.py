@@ -26,6 +26,9 @@ ASCII = re.compile(r"[\x00-\x7f]")
 
 def clean_all(text: str) -> str:
     """NFC, controls and bidi controls dropped, whitespace runs made one space, trimmed."""
+    if text.isascii() and text.isprintable():
+        # Printable ASCII (most answers) has nothing to normalise or drop: spaces only.
+        return " ".join(text.split())
     # Lone surrogates (from badly decoded input) cannot be encoded; replace them.
     text = text.encode("utf-8", errors="replace").decode("utf-8", errors="replace")
     text = unicodedata.normalize("NFC", text)

@@ -21,8 +21,12 @@ class Validation:
     evidence: str  # "Local authority: Data team, 2027-01-15", or what is missing
 
 
+_NOT_SAID = Validation(False, False, "not marked validated")
+
+
 def validation(row: Mapping[str, str]) -> Validation:
-    said = row.get("validated", "").strip().casefold() == "yes"
+    if row.get("validated", "").strip().casefold() != "yes":
+        return _NOT_SAID  # most rows: nothing more to read
     how = _HOW.get(row.get("validated_by", "").strip().casefold(), "")
     who = row.get("validator", "").strip()
     when = row.get("validated_on", "").strip()[:10]
@@ -32,8 +36,6 @@ def validation(row: Mapping[str, str]) -> Validation:
         day = ""
     missing = [header_of(k) for k, v in (("validated_by", how), ("validator", who),
                                          ("validated_on", day)) if not v]
-    if not said:
-        return Validation(False, False, "not marked validated")
     if missing:
         return Validation(False, True, "no " + ", no ".join(missing))
     return Validation(True, True, f"{how}: {who}, {day}")

@@ -221,7 +221,8 @@ def fold(text: str) -> str:
     """Lower-case, drop accents' combining marks and apostrophes, reduce punctuation to
     single spaces: "Other (specify)" -> "other specify", "bachelor's" -> "bachelors"."""
     folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    if not folded.isascii():  # ASCII has no combining marks: no loop per character
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
     folded = folded.lower().replace("'", "").replace("\u2019", "")
     return " ".join(re.sub(r"[^0-9a-z]+", " ", folded).split())
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from destsync.domain import placing
+from destsync.domain import parse_cache, placing
 from destsync.domain.calendar import AcademicCalendar, Checkpoint
 from destsync.domain.campaigns import message_id
 from destsync.domain.contact_plan import DEFAULT_CAMPAIGNS
@@ -51,13 +51,13 @@ def test_one_pass_parses_each_response_once_and_merges_campaign_outcomes(
     snap = TrackerSnapshot(rows={r: alumnus(r) for r in ("OAK-1001", "OAK-1002")},
                            ledger=ledger)
     calls: list[str] = []
-    real = placing.parse_response
+    real = parse_cache.stable_parse
 
-    def counting(raw, today, tz):  # type: ignore[no-untyped-def]
+    def counting(raw):  # type: ignore[no-untyped-def]
         calls.append(raw.response_id)
-        return real(raw, today, tz)
+        return real(raw)
 
-    monkeypatch.setattr(placing, "parse_response", counting)
+    monkeypatch.setattr(parse_cache, "stable_parse", counting)
     s2 = student(2)
     responses = [response("r1", at(2027, 6, 20), s2, reference="OAK-1002")]
     out = plan_academy(snap, [], responses, CTX, at(2027, 6, 26), Contact(SURVEY))

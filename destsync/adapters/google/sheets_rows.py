@@ -53,7 +53,7 @@ def rows_requests(new_rows: Sequence[NewRow], sid: int, grid_rows: int, fresh: F
 def into_snapshot(snap: TrackerSnapshot, tab: str, row: list[str]) -> None:
     # The merge base is read whole by base_tab.decode (one row per Ref, or per cell).
     if tab == "_destsync_responses":
-        snap.responses[row[0]] = ResponseRecord(row[0], row[1], row[2], row[3])
+        snap.responses[row[0]] = ResponseRecord(*row[:5])
     elif tab == "_destsync_frozen" and row[1].isdigit():
         snap.frozen.add((row[0], int(row[1])))
     elif tab == "_destsync_ledger":

@@ -27,8 +27,8 @@ def snapshot(wb: Workbook, headers: Mapping[str, str], name: str) -> TrackerSnap
     if L.REVIEW in wb.sheetnames:
         layout.read_review(fast.rows(wb[L.REVIEW]), snap)
     snap.base = base_tab.decode(state(wb, base_tab.BASE_TAB))
-    for rid, submitted, outcome, ref in state(wb, "_destsync_responses"):
-        snap.responses[rid] = ResponseRecord(rid, submitted, outcome, ref)
+    for rid, submitted, outcome, ref, parsed in state(wb, "_destsync_responses"):
+        snap.responses[rid] = ResponseRecord(rid, submitted, outcome, ref, parsed)
     for cp, year, _ in state(wb, "_destsync_frozen"):
         snap.frozen.add((cp, int(year)))
     for key, st, ref, campaign, at, mid in state(wb, "_destsync_ledger"):
