@@ -68,3 +68,15 @@ def _merge_row(snap: TrackerSnapshot, key: str, want: AppWant, theirs: Mapping[s
     for item in scratch.review:
         label = f"Application {want.label}: {FIELD_LABELS[fields[item.field]]}"
         plan.review.append(replace(item, field=label))
+
+
+def after_applications(snap: TrackerSnapshot, plan: Plan) -> dict[str, dict[str, str]]:
+    """The Applications tab as it will be once ``plan`` is written: what the digest and
+    the campaigns judge by, so a check-in counts the run it arrives (a results-day
+    change is flagged that day, not at the next sync)."""
+    out = {key: dict(app) for key, app in snap.applications.items()}
+    for row in plan.app_rows:
+        out[row.key] = {"ref": row.ref, **row.values}
+    for c in plan.app_changes:
+        out.setdefault(c.key, {"ref": c.ref})[c.field] = c.new
+    return out

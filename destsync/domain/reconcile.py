@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from destsync.domain import audit, nccis_follow, staff_consent
 from destsync.domain.answers import CONTACT_KEYS
-from destsync.domain.applications import merge_applications
+from destsync.domain.applications import after_applications, merge_applications
 from destsync.domain.campaigns import Audience, CampaignPlan, DueMessage, plan_campaigns
 from destsync.domain.checkin_place import MARKER, CheckinPlacement, place_checkins
 from destsync.domain.consent import known_versions, new_wording, withdrawn
@@ -117,12 +117,13 @@ def plan_academy(
     rows = after_rows(snap, plan)
     camp = CampaignPlan()
     if contact is not None:
+        apps = after_applications(snap, plan)
         versions = frozenset(known_versions(snap.meta) | {ctx.consent_version}) - {""}
         audience = Audience(ctx.academy_code, contact.staff, ctx.calendar, rows, roster,
-                            snap.ledger, versions, snap.applications, snap.rows,
+                            snap.ledger, versions, apps, snap.rows,
                             staff_counts=ctx.staff_consent_contacts)
         camp = plan_campaigns(contact.campaigns, audience, now)
-        camp.due = support_marked(camp.due, rows, snap.applications, ctx, today)
+        camp.due = support_marked(camp.due, rows, apps, ctx, today)
         wants = [(o.ref, col, value, f"campaign {o.campaign}"
                   + (f" ({o.evidence})" if o.evidence else ""))
                  for o in camp.outcomes for col, value in o.cells().items()]

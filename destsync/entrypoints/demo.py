@@ -15,7 +15,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from destsync.config.settings import DEFAULT_QUESTIONS, DEFAULT_ROSTER_COLUMNS
-from destsync.entrypoints.demo_journey import add_demo_students, forms_timestamp
+from destsync.entrypoints.demo_journey import (
+    CHECKIN,
+    add_demo_students,
+    forms_timestamp,
+    use_checkin,
+)
 
 FORENAMES = (
     "Amara",
@@ -314,17 +319,20 @@ def run_demo(out: Path, seed: int, per_cohort: int, sync: Callable[[Path, str], 
     today = date.today()
     cfg = write_school(out, seed, per_cohort, today)
     add_demo_students(out, today)  # current Year 11 to 13, with intentions and applications
-    export = out / "form-a-responses.csv"
-    full = export.read_text(encoding="utf-8")
+    use_checkin(cfg)
     # Parsed, not split into lines: a hostile answer may hold a line break inside quotes.
-    header, *rows = list(csv.reader(full.splitlines(keepends=True)))
+    full = {e: e.read_text(encoding="utf-8") for e in (out / "form-a-responses.csv", out / CHECKIN)}
+    exports = {e: list(csv.reader(text.splitlines(keepends=True))) for e, text in full.items()}
     dates = [today - timedelta(days=d) for d in (300, 200, 120, 60, 30, 0)]
     for d in dates:
         cutoff = d.strftime("%Y/%m/%d")
-        kept = [r for r in rows if not r or r[0][:10] <= cutoff]  # blank rows stay blank
-        with export.open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows([header, *kept])
-        print(f"--- {d.isoformat()}: {len(kept)} rows in the Form A export")
+        for export, (header, *rows) in exports.items():
+            kept = [r for r in rows if not r or r[0][:10] <= cutoff]  # blank rows stay blank
+            with export.open("w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh).writerows([header, *kept])
+            if export.name != CHECKIN:
+                print(f"--- {d.isoformat()}: {len(kept)} rows in the Form A export")
         sync(cfg, d.isoformat())
-    export.write_text(full, encoding="utf-8")
+    for export, text in full.items():
+        export.write_text(text, encoding="utf-8")
     print(f"Open {out / 'tracker.xlsx'} to see the tracker, the Review tab and the returns.")

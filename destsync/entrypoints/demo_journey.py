@@ -3,9 +3,10 @@ Year 11 students) with their intentions, applications and offers, so that steppi
 demo with ``--now`` shows each point of the framework's plan.
 
 Every date is relative to the leaving year L, so one script serves any cohort: (-2, 10, 8)
-is 8 October of Year 12. Form A answers go into the demo's export (the answers a termly
-check-in would give); applications into ``applications.csv``, one row per status change
-with the Applications tab's headers, which a test (or the check-in) puts into the tracker.
+is 8 October of Year 12. Intentions go into the demo's Form A export; applications into a
+termly check-in export (``checkin-responses.csv``), one check-in each time a status
+changes, saying the intended route and every application so far, so the sync fills the
+Applications tab from what students said.
 Everyone is invented; addresses are at example.org.
 """
 
@@ -17,11 +18,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from destsync.config.settings import DEFAULT_QUESTIONS, DEFAULT_ROSTER_COLUMNS
-from destsync.domain.model import APPLICATION_FIELDS, LEAVING_POINTS
+from destsync.domain.checkin import default_questions
+from destsync.domain.model import LEAVING_POINTS
 
 # The roster column naming a student's leaving point (helper 16a's roster setting; its
 # values are LEAVING_POINTS' labels).
 LEAVING_POINT = DEFAULT_ROSTER_COLUMNS.get("leaving_point", "Leaving point")
+CHECKIN_QUESTIONS = default_questions()  # the check-in form `destsync setup` makes
 When = tuple[int, int, int]  # (years relative to L, month, day)
 Plan = tuple[When, str, str, str, str]  # when, destination, course, level, provider
 App = tuple[When, str, str, str, str]  # when, provider, course, level, status
@@ -105,8 +108,8 @@ def on(leaving_year: int, when: When) -> date:
 def add_current_students(folder: Path, leaving_year: int, first_adm: int, until: date,
                          students: tuple[Scripted, ...] = JOURNEY,
                          forenames: tuple[str, ...] = ()) -> list[str]:
-    """Append scripted students to the demo's roster and Form A export (answers up to
-    ``until``) and their applications to ``applications.csv``; return their Refs.
+    """Append scripted students to the demo's roster, Form A export and check-in export
+    (answers up to ``until``); return their Refs.
     ``forenames`` renames them in order, so a second cohort on one script is told apart."""
     roster, export = folder / "roster.csv", folder / "form-a-responses.csv"
     c = {**DEFAULT_ROSTER_COLUMNS, "leaving_point": LEAVING_POINT}
@@ -117,7 +120,8 @@ def add_current_students(folder: Path, leaving_year: int, first_adm: int, until:
         with roster.open("w", encoding="utf-8", newline="") as fh:
             csv.writer(fh).writerows([header, *[[*r, ""] for r in kept]])
     labels = dict(LEAVING_POINTS)
-    refs = []
+    refs: list[str] = []
+    checkins: list[list[str]] = []
     with roster.open("a", encoding="utf-8", newline="") as rfh, \
             export.open("a", encoding="utf-8", newline="") as efh:
         rw, ew = csv.writer(rfh), csv.writer(efh)
@@ -131,6 +135,10 @@ def add_current_students(folder: Path, leaving_year: int, first_adm: int, until:
                      c["parent_email"]: f"parent.{adm}@example.org",
                      c["leaving_point"]: labels[s.point]}
             rw.writerow([cells.get(h, "") for h in header])
+            checkins.extend(checkin_row(s, f"OAK-{adm}", f"{fore} {s.surname}",
+                                        dob.strftime("%d/%m/%Y"), leaving_year, d)
+                            for d in sorted({on(leaving_year, a[0]) for a in s.apps})
+                            if d <= until)
             for when, dest, course, level, provider in s.plans:
                 d = on(leaving_year, when)
                 if d > until:
@@ -144,36 +152,48 @@ def add_current_students(folder: Path, leaving_year: int, first_adm: int, until:
                            "consent": "Yes"}
                 ew.writerow([forms_timestamp(datetime(d.year, d.month, d.day, 10)),
                              *[answers[k] for k in DEFAULT_QUESTIONS]])
-    write_applications(folder / "applications.csv", leaving_year, first_adm, until, students)
+    write_checkins(folder / CHECKIN, checkins)
     return refs
 
 
-def write_applications(path: Path, leaving_year: int, first_adm: int, until: date,
-                       students: tuple[Scripted, ...]) -> None:
-    new = not path.exists()
-    with path.open("a", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        if new:
-            w.writerow([label for _, label in APPLICATION_FIELDS])
-        for s in students:
-            for when, provider, course, level, status in s.apps:
-                d = on(leaving_year, when)
-                if d <= until:
-                    w.writerow([f"OAK-{first_adm + s.n}", provider, course, level, status,
-                                d.isoformat()])
+CHECKIN = "checkin-responses.csv"  # the demo's check-in export, beside Form A's
 
 
-def applications_on(path: Path, day: date) -> dict[str, dict[str, str]]:
-    """The Applications tab as staff (or the check-in) would have it on ``day``: each
-    application's latest status up to then, keyed as the contract's Ref and course."""
-    out: dict[str, dict[str, str]] = {}
-    keys = [k for k, _ in APPLICATION_FIELDS]
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in list(csv.reader(fh))[1:]:
-            app = dict(zip(keys, row, strict=True))
-            if app["updated"] <= day.isoformat():
-                out[f"{app['ref']}/{app['provider']}/{app['course']}".lower()] = app
-    return out
+def checkin_row(s: Scripted, ref: str, name: str, dob: str, leaving_year: int,
+                d: date) -> list[str]:
+    """What ``s`` would answer in the check-in on ``d``: the latest intended route, and
+    each application so far with its latest status (one slot each, in order applied)."""
+    route = next((p[1] for p in reversed(s.plans) if on(leaving_year, p[0]) <= d), "")
+    latest: dict[tuple[str, str], tuple[str, str]] = {}
+    for when, provider, course, level, status in s.apps:
+        if on(leaving_year, when) <= d:
+            latest[(provider, course)] = (level, status)
+    answers = {"reference": ref, "name": name, "dob": dob, "intended": route}
+    for i, ((provider, course), (level, status)) in enumerate(latest.items(), 1):
+        answers.update({f"app{i}_provider": provider, f"app{i}_course": course,
+                        f"app{i}_level": level, f"app{i}_status": status})
+    # 11:00, an hour after a Form A answer the same day: the later one speaks.
+    return [forms_timestamp(datetime(d.year, d.month, d.day, 11)),
+            *(answers.get(k, "") for k in CHECKIN_QUESTIONS)]
+
+
+def write_checkins(path: Path, rows: list[list[str]]) -> None:
+    """Append check-in answers to the export, which is kept in submitted order (so a cut
+    to a date is a prefix, as a real export grows)."""
+    header, *old = (list(csv.reader(path.open(encoding="utf-8", newline="")))
+                    if path.exists() else [["Timestamp", *CHECKIN_QUESTIONS.values()]])
+    everything = sorted([*old, *rows], key=lambda r: datetime.strptime(
+        r[0].rsplit(" ", 1)[0], "%Y/%m/%d %I:%M:%S %p"))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, *everything])
+
+
+def use_checkin(config: Path) -> None:
+    """Point the demo config's (last) academy at the check-in export."""
+    text = config.read_text(encoding="utf-8")
+    if "checkin = " not in text:
+        config.write_text(text + f'checkin = {{ backend = "csv", path = "{CHECKIN}" }}\n',
+                          encoding="utf-8")
 
 
 def add_demo_students(folder: Path, today: date) -> list[str]:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from destsync.config.settings import Academy, Config
+from destsync.domain.applications import after_applications
 from destsync.domain.campaigns import (
     CampaignPlan,
     DueMessage,
@@ -128,7 +129,7 @@ def mailing(cfg: Config, s: Staged, now: datetime) -> Mailing:
     if any(m.campaign.audience == "staff" for m in due):
         digest = build_digest(s.rows, s.snap.ledger, cfg.calendar, cfg.checkpoints, now,
                               len(s.snap.review_keys) + len(s.plan.review), len(s.plan.review),
-                              0, (), s.camp.short, s.snap.applications, cfg.support,
+                              0, (), s.camp.short, after_applications(s.snap, s.plan), cfg.support,
                               s.snap.rows)
     refs = {m.ref for m in due}
     keys = {m.key for m in due}

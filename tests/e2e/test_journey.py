@@ -3,9 +3,8 @@
 real CLI, workbook and outbox. At each point of the framework's plan the weekly digest
 names the students who need help, with the framework's action, and no one else.
 
-Intentions arrive as Form A answers (the demo's export, cut to each date). Applications
-are put into the workbook's Applications tab between runs, as staff (or the termly
-check-in) would; the checks that need them run once the tracker reads that tab.
+Intentions arrive as Form A answers and applications as termly check-in answers (the
+demo's two exports, each cut to the date): no one types into the workbook.
 """
 
 from __future__ import annotations
@@ -20,11 +19,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from destsync.config.settings import load_config
-from destsync.domain.model import APPLICATION_FIELDS
-from destsync.entrypoints import bootstrap
+from destsync.domain.applications_tab import APPLICATIONS
 from destsync.entrypoints.demo import write_school
-from destsync.entrypoints.demo_journey import add_current_students, applications_on
+from destsync.entrypoints.demo_journey import CHECKIN, add_current_students, use_checkin
 from tests.e2e.conftest import School
 from tests.e2e.test_cli_sync import tracker_rows
 
@@ -40,20 +37,20 @@ class Journey(School):
         self.config = write_school(folder, seed=7, per_cohort=3, until=date(2025, 9, 1))
         self.refs = add_current_students(folder, L, 2000, date(L + 4, 1, 1))
         self.tracker = folder / "tracker.xlsx"
-        self.responses = folder / "form-a-responses.csv"
-        self.export = self.responses.read_text(encoding="utf-8")
+        use_checkin(self.config)
+        self.exports = {e: e.read_text(encoding="utf-8")
+                        for e in (folder / "form-a-responses.csv", folder / CHECKIN)}
         self.seen: set[str] = set()
 
     def step(self, now: str) -> Sections:
-        """The export as it stood on ``now``, the Applications tab as staff have it, a
-        sync; the support sections of the digest that run sent (empty: none sent)."""
-        day = date.fromisoformat(now[:10])
-        header, *rows = list(csv.reader(self.export.splitlines(keepends=True)))
-        kept = [r for r in rows if not r or r[0][:10] <= day.strftime("%Y/%m/%d")]
-        with self.responses.open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows([header, *kept])
-        if self.tracker.exists():
-            put_applications(self.tracker, applications_on(self.folder / "applications.csv", day))
+        """Both exports as they stood on ``now``, a sync; the support sections of the
+        digest that run sent (empty: none sent)."""
+        day = date.fromisoformat(now[:10]).strftime("%Y/%m/%d")
+        for export, text in self.exports.items():
+            header, *rows = list(csv.reader(text.splitlines(keepends=True)))
+            kept = [r for r in rows if not r or r[0][:10] <= day]
+            with export.open("w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh).writerows([header, *kept])
         self.sync(now)
         return self.digest()
 
@@ -69,20 +66,11 @@ class Journey(School):
             assert "@example.org" not in out.__repr__()
         return out
 
-    def applications_read(self) -> bool:
-        cfg = load_config(self.config)
-        return bool(bootstrap.build(cfg, cfg.academies[0]).tracker.read().applications)
 
-
-def put_applications(tracker: Path, apps: dict[str, dict[str, str]]) -> None:
-    wb = openpyxl.load_workbook(tracker)
-    if "Applications" in wb.sheetnames:
-        del wb["Applications"]
-    ws = wb.create_sheet("Applications")
-    ws.append([label for _, label in APPLICATION_FIELDS])
-    for app in apps.values():
-        ws.append([app[k] for k, _ in APPLICATION_FIELDS])
-    wb.save(tracker)
+def statuses(tracker: Path) -> dict[str, str]:
+    """Each scripted student's application status in the Applications tab, as staff see it."""
+    rows = openpyxl.load_workbook(tracker)[APPLICATIONS].iter_rows(min_row=2, values_only=True)
+    return {str(r[0]): str(r[4]) for r in rows if r[0] in (AMARA, BEN, CHLOE, DEV, ELLA)}
 
 
 def sections(text: str) -> Sections:
@@ -179,13 +167,14 @@ def test_applications_drive_the_spring_summer_and_results_day_checks(
 ) -> None:
     j = Journey(tmp_path, capsys)
     j.step("2026-09-14")
-    put_applications(j.tracker, applications_on(tmp_path / "applications.csv", date(L, 3, 1)))
-    if not j.applications_read():
-        pytest.skip("the tracker does not read an Applications tab yet (helper 16b's)")
     assert journey(j.step("2027-02-01"), "Year 13")[NO_APPLICATION] == {BEN, CHLOE, ELLA}
+    assert statuses(j.tracker) == {AMARA: "Applied", DEV: "Applied"}
     assert journey(j.step("2027-03-01"), "Year 13")[NO_APPLICATION] == {CHLOE, ELLA}
+    assert statuses(j.tracker) == {AMARA: "Offer", BEN: "Applied", DEV: "Applied"}
     june = journey(j.step("2027-06-07"), "Year 13")
     assert june[NO_OFFER] == {CHLOE, ELLA} and NO_APPLICATION not in june
+    assert statuses(j.tracker) == {AMARA: "Firm", BEN: "Firm", DEV: "Firm"}
     rd = journey(j.step("2027-08-19T16:00"), "Year 13")
     assert rd[UNCONFIRMED] == {DEV} and rd[CHANGED] == {DEV}
     assert NO_OFFER not in rd
+    assert statuses(j.tracker) == {AMARA: "Confirmed", BEN: "Confirmed", DEV: "Firm"}
