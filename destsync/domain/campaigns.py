@@ -67,10 +67,9 @@ class DueMessage:
 
     @property
     def sort_key(self) -> tuple[int, int, int, int, str]:
-        """The stated priority order when the daily cap bites: messages a crashed run
-        left pending; then by campaign priority (lower first); then students who need
-        support first; then later attempts first, because their window closes sooner;
-        then by key, so the order is stable."""
+        """The priority order when the daily cap bites: a crashed run's pending ones; then
+        campaign priority (lower first); then students who need support; then later
+        attempts (their window closes sooner); then by key, so the order is stable."""
         return (0 if self.recovering else 1, self.campaign.priority,
                 0 if self.support else 1, -self.attempt, self.key)
 

@@ -50,7 +50,12 @@ from destsync.adapters.google.retry import AmbiguousWrite, RetryPolicy
 from destsync.adapters.google.sheets_base import META, SheetsWriter
 from destsync.adapters.google.sheets_base import Grid as _Grid
 from destsync.adapters.google.sheets_erase import SheetsErase
-from destsync.adapters.google.sheets_rows import base_rows, into_snapshot, rows_requests, runs
+from destsync.adapters.google.sheets_rows import (
+    base_rows,
+    into_snapshot,
+    rows_requests,
+    state_data,
+)
 from destsync.adapters.google.sheets_verify import Fresh, Late, Seen, review_updates, without
 from destsync.domain import base_tab, layout
 from destsync.domain.layout import cell
@@ -378,29 +383,5 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
     def _state_data(
         self, updates: dict[str, dict[tuple[str, ...], list[str]]], growth: dict[str, int]
     ) -> list[dict[str, Any]]:
-        """Rows for the hidden state tabs: in place when the key is known, else appended.
-        The tabs belong to destsync (hidden, protected), so positions from the read hold."""
         seen = self._require_read()
-        data: list[dict[str, Any]] = []
-        for tab, rows in updates.items():
-            if not rows:
-                continue
-            positions = seen.state_rows.setdefault(tab, {})
-            fresh_rows: list[list[str]] = []
-            in_place: dict[int, list[str]] = {}
-            for key, values in rows.items():
-                r = positions.get(key)
-                if r is None:
-                    r = seen.state_end.get(tab, 1) + 1 + len(fresh_rows)
-                    positions[key] = r
-                    fresh_rows.append(values)
-                else:
-                    in_place[r] = values
-            data += [api.block(tab, start, run) for start, run in runs(in_place)]
-            if fresh_rows:
-                start = seen.state_end.get(tab, 1) + 1
-                data.append(api.block(tab, start, fresh_rows))
-                seen.state_end[tab] = start + len(fresh_rows) - 1
-                growth[tab] = seen.state_end[tab]
-        return data
-
+        return state_data(seen.state_rows, seen.state_end, updates, growth)

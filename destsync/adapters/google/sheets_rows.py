@@ -90,3 +90,33 @@ def runs(rows: Mapping[int, list[str]]) -> list[tuple[int, list[list[str]]]]:
         else:
             runs.append((r, [rows[r]]))
     return runs
+
+
+def state_data(state_rows: dict[str, dict[tuple[str, ...], int]], state_end: dict[str, int],
+               updates: dict[str, dict[tuple[str, ...], list[str]]], growth: dict[str, int]
+               ) -> list[dict[str, Any]]:
+    """Rows for the hidden state tabs: in place when the key is known, else appended.
+    The tabs belong to destsync (hidden, protected), so positions from the read hold."""
+    data: list[dict[str, Any]] = []
+    for tab, rows in updates.items():
+        if not rows:
+            continue
+        positions = state_rows.setdefault(tab, {})
+        fresh_rows: list[list[str]] = []
+        in_place: dict[int, list[str]] = {}
+        for key, values in rows.items():
+            r = positions.get(key)
+            if r is None:
+                r = state_end.get(tab, 1) + 1 + len(fresh_rows)
+                positions[key] = r
+                fresh_rows.append(values)
+            else:
+                in_place[r] = values
+        data += [api.block(tab, start, run) for start, run in runs(in_place)]
+        if fresh_rows:
+            start = state_end.get(tab, 1) + 1
+            data.append(api.block(tab, start, fresh_rows))
+            state_end[tab] = start + len(fresh_rows) - 1
+            growth[tab] = state_end[tab]
+    return data
+
