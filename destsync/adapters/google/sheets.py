@@ -112,8 +112,8 @@ class GoogleSheetsTracker(SheetsWriter, SheetsErase):
         cols = layout.read_tracker_rows(header, tracker[1:], self.headers, self.api.label, snap)
         seen.ref_col = cols["ref"]
         seen.as_read = Fresh.from_read(tracker, seen.ref_col, {layout.REVIEW: len(review),
-                                                              layout.RETURNS: len(returns)})
-        seen.as_read.apps = applications  # so the lock's grid growth counts its rows too
+                                                              layout.RETURNS: len(returns)},
+                                       applications)
         layout.read_review(review, snap)
         seen.review_header = [layout.canonical(h).strip() for h in (review[:1] or [[]])[0]]
         base_block: list[list[str]] = []

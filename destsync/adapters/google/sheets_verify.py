@@ -94,14 +94,17 @@ class Fresh:
     apps: list[list[Any]] = field(default_factory=list)  # the Applications tab, whole
 
     @staticmethod
-    def from_read(tracker: list[list[Any]], ref_col: int, ends: dict[str, int]) -> Fresh:
+    def from_read(tracker: list[list[Any]], ref_col: int, ends: dict[str, int],
+                  applications: list[list[Any]]) -> Fresh:
         """The Tracker tab as the read saw it (no call): its header and last Ref, the
         Ref column taken as anchored; Review's and Returns' ends (the Change log's is not
-        read: a write that outgrows its grid grows it under the lock)."""
+        read: a write that outgrows its grid grows it under the lock); the Applications
+        tab, whose rows the lock's grid growth counts too."""
         last = max((i for i, r in enumerate(tracker, start=1)
                     if i > 1 and cell(r, ref_col) not in ("", None)), default=1)
         return Fresh(tracker[0] if tracker else [], {}, {}, True, last,
-                     {tab: max(ends.get(tab, 1), 1) for tab in APPENDED_TABS})
+                     {tab: max(ends.get(tab, 1), 1) for tab in APPENDED_TABS},
+                     apps=applications)
 
     @staticmethod
     def fetch(sheet: api.SheetsApi, ref_header: str, plan: Plan, seen: Seen) -> Fresh:
