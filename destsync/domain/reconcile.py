@@ -51,6 +51,8 @@ class AcademyPlan:
     rows: dict[str, dict[str, str]]  # the tracker as it will be once ``plan`` is applied
     camp: CampaignPlan = field(default_factory=CampaignPlan)
     metrics: list[list[str]] = field(default_factory=list)  # this academy's Metrics rows
+    # The Applications tab as this run leaves it (worked out for the campaigns step only).
+    applications: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def plan_sync(
@@ -115,7 +117,7 @@ def plan_academy(
     _applications(snap, checked, merger)
     audit.record(snap, plan, placement.set_aside, placement.long_answers)
     rows = after_rows(snap, plan)
-    camp = CampaignPlan()
+    camp, apps = CampaignPlan(), {}
     if contact is not None:
         apps = after_applications(snap, plan)
         versions = frozenset(known_versions(snap.meta) | {ctx.consent_version}) - {""}
@@ -132,7 +134,8 @@ def plan_academy(
             rows = after_rows(snap, plan)
     plan.freezes = freezes_due(snap, rows, ctx, today)
     plan.meta.update(new_wording(snap.meta, ctx.consent_wording))
-    return AcademyPlan(plan, rows, camp, academy_metrics(snap, rows, plan.freezes, ctx, today))
+    return AcademyPlan(plan, rows, camp, academy_metrics(snap, rows, plan.freezes, ctx, today),
+                       apps)
 
 
 def _merge(snap: TrackerSnapshot, p: Placement, ctx: PlanContext, merger: Merger,

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from destsync.config.settings import Academy, Config
-from destsync.domain.applications import after_applications
 from destsync.domain.campaigns import (
     CampaignPlan,
     DueMessage,
@@ -52,6 +51,7 @@ class Staged:
     rows: dict[str, dict[str, str]]
     metrics: list[list[str]] = field(default_factory=list)  # this academy's Metrics rows
     inbound: list[LedgerEntry] = field(default_factory=list)  # bounced, replied (mailback)
+    applications: dict[str, dict[str, str]] = field(default_factory=dict)  # as the run leaves
 
     @property
     def recovering(self) -> set[str]:
@@ -75,7 +75,7 @@ def stage(
     back = back or MailBack()
     planned.plan.review += [r for r in back.review if r.key not in snap.review_keys]
     return Staged(academy, snap, planned.plan, planned.camp, planned.rows, planned.metrics,
-                  back.ledger)
+                  back.ledger, planned.applications)
 
 
 # Notices and replies older than this are not read again: the campaigns' attempts span
@@ -129,7 +129,7 @@ def mailing(cfg: Config, s: Staged, now: datetime) -> Mailing:
     if any(m.campaign.audience == "staff" for m in due):
         digest = build_digest(s.rows, s.snap.ledger, cfg.calendar, cfg.checkpoints, now,
                               len(s.snap.review_keys) + len(s.plan.review), len(s.plan.review),
-                              0, (), s.camp.short, after_applications(s.snap, s.plan), cfg.support,
+                              0, (), s.camp.short, s.applications, cfg.support,
                               s.snap.rows)
     refs = {m.ref for m in due}
     keys = {m.key for m in due}
