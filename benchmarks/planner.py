@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from destsync.config.settings import load_config  # noqa: E402
-from destsync.domain import answers, names, normalize  # noqa: E402
+from destsync.domain import answers, levels, names, normalize, vocab  # noqa: E402
 from destsync.domain.model import RawResponse, RosterEntry, TrackerSnapshot  # noqa: E402
 from destsync.domain.plan import Plan  # noqa: E402
 from destsync.domain.reconcile import plan_sync  # noqa: E402
@@ -75,7 +75,7 @@ RUNS = 1
 
 def fresh() -> None:
     """Each run of destsync is a new process: its parse caches start empty."""
-    for module in (normalize, names, answers):
+    for module in (normalize, names, answers, vocab, levels):
         for obj in vars(module).values():
             if hasattr(obj, "cache_clear"):
                 obj.cache_clear()

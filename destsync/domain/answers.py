@@ -12,7 +12,6 @@ already placed, so an unchanged response is not parsed again.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
@@ -81,8 +80,6 @@ LOG_CELL_LIMIT = 32_000
 # reply (it stops the reminders), though only readable values are written.
 GROUP_ANSWERS = ("destination", "course", "level", "provider", "start_date", "duration")
 # Many students give the same destination and level: each wording is read once a run.
-_destination = functools.lru_cache(maxsize=4096)(vocab.parse_destination)
-_level = functools.lru_cache(maxsize=4096)(levels.parse_level)
 # The order group values are wanted in (and so the order of the plan's changes).
 GROUP_ORDER = ("destination", "nccis", "course", "provider", "level")
 
@@ -137,7 +134,7 @@ def stable_parse(raw: RawResponse) -> Stable:
     g = s.group
     dest_text = n.clean_text(a.get("destination", ""))
     if dest_text:
-        dest = _destination(dest_text)
+        dest = vocab.parse_destination(dest_text)
         if dest is None:
             s.problems.append((8, "destination",
                                f"Destination {n.preview(dest_text)!r} is not one of the form's "
@@ -157,7 +154,7 @@ def stable_parse(raw: RawResponse) -> Stable:
                                           "has it whole."))
     level_text = n.clean_text(a.get("level", ""))
     if level_text:
-        level = _level(level_text)
+        level = levels.parse_level(level_text)
         if level is None:
             # Keep what they wrote: a person can still read it, and nothing is lost.
             g["level"] = level_text

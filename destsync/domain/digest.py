@@ -11,10 +11,15 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from destsync.domain import vocab
 from destsync.domain.calendar import AcademicCalendar, Checkpoint, next_deadline
 from destsync.domain.campaigns import parse_key
-from destsync.domain.interventions import ACTIONS, SupportDates, interventions, sections
+from destsync.domain.interventions import (
+    ACTIONS,
+    NEET_CODES,
+    SupportDates,
+    interventions,
+    sections,
+)
 from destsync.domain.leaving import cohorts, has_offer
 from destsync.domain.ledger_time import at_or_after
 from destsync.domain.mailback import bounced_refs
@@ -23,8 +28,6 @@ from destsync.domain.report import is_known, type_group
 from destsync.domain.validation import validation
 
 MAX_LISTED = 50
-_NEET = {code for code, label in vocab.NCCIS_LABELS.items() if label.startswith("NEET")}
-
 
 def build_digest(
     rows: Mapping[str, Mapping[str, str]],
@@ -72,7 +75,7 @@ def build_digest(
         if not left:
             if not known_destination(row, "intended") and leaving <= cal.academic_year(today) + 1:
                 undecided.append(ref)
-            elif _code(row, "intended") in _NEET:
+            elif _code(row, "intended") in NEET_CODES:
                 neet.append(ref)
             continue
         if group is None:
@@ -80,7 +83,7 @@ def build_digest(
         latest = _latest(row, group)
         if latest is None:
             no_dest.append(ref)
-        elif _code(row, latest) in _NEET:
+        elif _code(row, latest) in NEET_CODES:
             neet.append(ref)
     week_ago = now - timedelta(days=7)
     unvalidated = awaiting_validation(rows, cal, checkpoints, today)

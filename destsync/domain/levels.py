@@ -6,6 +6,7 @@ to correct here. No I/O happens here.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -120,6 +121,7 @@ def _phrase_ranks(norm: str) -> set[int]:
     return ranks
 
 
+@functools.lru_cache(maxsize=4096)  # answers repeat across thousands of responses
 def parse_level(text: str) -> Level | None:
     """Normalise a free-text level of study ("A levels", "L3", "BSc") to an RQF level.
 

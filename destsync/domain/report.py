@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 
 from destsync.domain import sustained, vocab
 from destsync.domain.la_export import current_activity
@@ -184,13 +183,6 @@ def kind_group(row: Mapping[str, str], group: str) -> str:
     return _INTENDED_OF.get(by_type, by_type)
 
 
-@lru_cache(maxsize=4096)
-def _parse_label(label: str) -> vocab.DestinationType | None:
-    """Labels repeat across thousands of rows and every figure asks again (the Metrics
-    tab, the report, the digest); matching one may need a fuzzy search."""
-    return vocab.parse_destination(label)
-
-
 def type_group(row: Mapping[str, str], group: str) -> str:
     """The DfE group of the destination's type at one checkpoint. A label a person
     typed that names a destination type wins over the code beside it; a not-known code
@@ -199,7 +191,7 @@ def type_group(row: Mapping[str, str], group: str) -> str:
     label = row.get(f"{group}_destination", "").strip()
     if not label:
         return NOT_KNOWN
-    dest = _parse_label(label)
+    dest = vocab.parse_destination(label)
     if dest is not None:
         return dest.dfe_group
     if (row.get(f"{group}_nccis", "").strip() in _NOT_KNOWN_CODES

@@ -8,6 +8,7 @@ No I/O happens here.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -245,6 +246,9 @@ def destination_by_key(key: str) -> DestinationType | None:
     return next((d for d in DESTINATION_TYPES if d.key == key), None)
 
 
+# Answers and labels repeat across thousands of rows and every figure asks again (the
+# parse, the Metrics tab, the report, the digest); matching one may need a fuzzy search.
+@functools.lru_cache(maxsize=4096)
 def parse_destination(text: str) -> DestinationType | None:
     """Match free text or a Form A option label to a destination type, or None.
 
