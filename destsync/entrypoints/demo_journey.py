@@ -21,9 +21,6 @@ from destsync.config.settings import DEFAULT_QUESTIONS, DEFAULT_ROSTER_COLUMNS
 from destsync.domain.checkin import default_questions
 from destsync.domain.model import LEAVING_POINTS
 
-# The roster column naming a student's leaving point (helper 16a's roster setting; its
-# values are LEAVING_POINTS' labels).
-LEAVING_POINT = DEFAULT_ROSTER_COLUMNS.get("leaving_point", "Leaving point")
 CHECKIN_QUESTIONS = default_questions()  # the check-in form `destsync setup` makes
 When = tuple[int, int, int]  # (years relative to L, month, day)
 Plan = tuple[When, str, str, str, str]  # when, destination, course, level, provider
@@ -112,7 +109,7 @@ def add_current_students(folder: Path, leaving_year: int, first_adm: int, until:
     (answers up to ``until``); return their Refs.
     ``forenames`` renames them in order, so a second cohort on one script is told apart."""
     roster, export = folder / "roster.csv", folder / "form-a-responses.csv"
-    c = {**DEFAULT_ROSTER_COLUMNS, "leaving_point": LEAVING_POINT}
+    c = DEFAULT_ROSTER_COLUMNS  # the leaving point's values are LEAVING_POINTS' labels
     with roster.open(encoding="utf-8", newline="") as fh:
         header, *kept = list(csv.reader(fh))
     if c["leaving_point"] not in header and any(s.point != "year13" for s in students):
@@ -129,14 +126,15 @@ def add_current_students(folder: Path, leaving_year: int, first_adm: int, until:
             adm = first_adm + s.n
             fore = forenames[i] if i < len(forenames) else s.forename
             refs.append(f"OAK-{adm}")
-            dob = date(leaving_year - (16 if s.point == "year11" else 18), 1 + s.n % 12, 10)
+            dob = date(leaving_year - (16 if s.point == "year11" else 18), 1 + s.n % 12,
+                       10).strftime("%d/%m/%Y")
             cells = {c["ref"]: str(adm), c["forename"]: fore, c["surname"]: s.surname,
-                     c["dob"]: dob.strftime("%d/%m/%Y"), c["leaving_year"]: str(leaving_year),
+                     c["dob"]: dob, c["leaving_year"]: str(leaving_year),
                      c["parent_email"]: f"parent.{adm}@example.org",
                      c["leaving_point"]: labels[s.point]}
             rw.writerow([cells.get(h, "") for h in header])
             checkins.extend(checkin_row(s, f"OAK-{adm}", f"{fore} {s.surname}",
-                                        dob.strftime("%d/%m/%Y"), leaving_year, d)
+                                        dob, leaving_year, d)
                             for d in sorted({on(leaving_year, a[0]) for a in s.apps})
                             if d <= until)
             for when, dest, course, level, provider in s.plans:
@@ -144,7 +142,7 @@ def add_current_students(folder: Path, leaving_year: int, first_adm: int, until:
                 if d > until:
                     continue
                 answers = {"reference": f"OAK-{adm}", "name": f"{fore} {s.surname}",
-                           "dob": dob.strftime("%d/%m/%Y"), "leaving_year": str(leaving_year),
+                           "dob": dob, "leaving_year": str(leaving_year),
                            "email": f"{fore}.{adm}@example.org".lower(),
                            "phone": "", "destination": dest,
                            "course": course, "level": level, "provider": provider,
@@ -180,8 +178,11 @@ def checkin_row(s: Scripted, ref: str, name: str, dob: str, leaving_year: int,
 def write_checkins(path: Path, rows: list[list[str]]) -> None:
     """Append check-in answers to the export, which is kept in submitted order (so a cut
     to a date is a prefix, as a real export grows)."""
-    header, *old = (list(csv.reader(path.open(encoding="utf-8", newline="")))
-                    if path.exists() else [["Timestamp", *CHECKIN_QUESTIONS.values()]])
+    rows_before = [["Timestamp", *CHECKIN_QUESTIONS.values()]]
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows_before = list(csv.reader(fh))
+    header, *old = rows_before
     everything = sorted([*old, *rows], key=lambda r: datetime.strptime(
         r[0].rsplit(" ", 1)[0], "%Y/%m/%d %I:%M:%S %p"))
     with path.open("w", encoding="utf-8", newline="") as fh:
