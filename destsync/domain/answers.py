@@ -19,6 +19,7 @@ from datetime import date, tzinfo
 from destsync.domain import levels, names, vocab
 from destsync.domain import normalize as n
 from destsync.domain.model import RawResponse
+from destsync.domain.text_clean import INVISIBLE
 
 Problem = tuple[int, str, str]  # (slot: where parse_response raises it, form field, problem)
 Answers = Mapping[str, str]
@@ -98,7 +99,7 @@ def name_part(a: Answers) -> tuple[str, str, list[Problem]]:
     parsed = names.normalize_name(a.get("name", ""))
     _problem(problems, 0, "name", parsed)
     forename, surname = names.split_name(parsed.value) if parsed.value else ("", "")
-    if n.INVISIBLE.search(a.get("name", "")):
+    if INVISIBLE.search(a.get("name", "")):
         # Removed (an invisible character would reach emails and defeat matching);
         # noted, as a pasted name can hide one on purpose.
         problems.append((4, "name", "Invisible characters were removed from the name; "
@@ -110,7 +111,7 @@ def email_part(a: Answers) -> tuple[str, list[Problem]]:
     problems: list[Problem] = []
     parsed = n.parse_email(a.get("email", ""))
     _problem(problems, 3, "email", parsed)
-    if n.INVISIBLE.search(a.get("email", "")):
+    if INVISIBLE.search(a.get("email", "")):
         problems.append((5, "email", "Invisible characters were removed from the email "
                                      "address; check it reads as the student wrote it."))
     return parsed.value or "", problems

@@ -19,7 +19,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from destsync.domain.text_clean import ASCII, clean_all
-from destsync.domain.text_clean import INVISIBLE as INVISIBLE  # re-exported for answers.py
+from destsync.domain.text_clean import INVISIBLE as INVISIBLE  # what clean_text removes
 
 T = TypeVar("T")
 # The parsers below are pure, and Parsed is frozen, so a repeated answer (a date of birth
@@ -53,11 +53,6 @@ def bad(problem: str) -> Parsed[T]:
 
 
 # --- text -----------------------------------------------------------------------------
-
-def strip_invisible(text: str) -> str:
-    """``text`` without INVISIBLE characters (one regex pass, no per-character loop)."""
-    return INVISIBLE.sub("", text)
-
 
 def clean_text(text: str, max_len: int = 500) -> str:
     """NFC-normalise, drop control characters, collapse whitespace, trim and truncate."""

@@ -73,7 +73,8 @@ def support_marked(due: list[DueMessage], rows: Mapping[str, Mapping[str, str]],
                    today: date) -> list[DueMessage]:
     """Between results day and the autumn deadline a student whose firm offer was not
     confirmed or whose plan changed is asked first when the daily cap bites."""
-    flagged = needing_support(rows, applications, ctx.calendar, today) if due else set()
+    due_rows = {m.ref: rows[m.ref] for m in due if m.ref in rows}  # only they are asked
+    flagged = needing_support(due_rows, applications, ctx.calendar, today)
     return [replace(m, support=True) if m.ref in flagged else m for m in due]
 
 
