@@ -11,6 +11,7 @@ import pytest
 from destsync.config.settings import DEFAULT_QUESTIONS
 from destsync.entrypoints.cli import main
 from destsync.entrypoints.demo import write_school
+from tests.e2e.test_privacy_audit import Audit
 from tests.fakes import unpaced
 
 
@@ -46,6 +47,12 @@ class School:
         answers fill the Actual columns)."""
         with (self.folder / "roster.csv").open(encoding="utf-8") as fh:
             return [r for r in csv.DictReader(fh) if r["Leaving year"] == leaving_year]
+
+
+@pytest.fixture
+def audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Audit:
+    """A school synced from the sample, with the privacy audit's search (``Audit``)."""
+    return Audit(tmp_path, capsys)
 
 
 @pytest.fixture

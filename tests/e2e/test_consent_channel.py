@@ -8,7 +8,6 @@ trust's config says staff consent counts."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -26,11 +25,6 @@ EDITS = [("Consent", "Yes", "given"), ("Consent", "No", "refused"),
          ("Consent", "Withdrawn", "withdrawn"),
          ("Contact status", "Consent withdrawn", "withdrawn")]
 ANSWERED, SILENT = "OAK-1073", "OAK-1077"  # a Form A "Yes" on 1 May; no answer at all
-
-
-@pytest.fixture
-def audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Audit:
-    return Audit(tmp_path, capsys)
 
 
 def staff_text(header: str, value: str, said: str, seen: str) -> str:

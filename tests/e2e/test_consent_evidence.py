@@ -5,7 +5,6 @@ live one, and only a consent under a wording on record lets destsync make contac
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -18,11 +17,6 @@ from tests.e2e.test_privacy_audit import Audit, answer, first_run
 
 NEW_WORDING = ("May we keep your personal email and phone number, and contact you about "
                "what you are doing, for the next three years?")
-
-
-@pytest.fixture
-def audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Audit:
-    return Audit(tmp_path, capsys)
 
 
 def tracker_row(a: Audit, ref: str) -> dict[str, str]:

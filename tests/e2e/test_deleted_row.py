@@ -6,15 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from tests.e2e.test_erase import REF, everything, found, subject_with_history
 from tests.e2e.test_privacy_audit import Audit
-
-
-@pytest.fixture
-def audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Audit:
-    return Audit(tmp_path, capsys)
 
 
 def delete_row(tracker: Path, ref: str) -> None:

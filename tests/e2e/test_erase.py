@@ -31,11 +31,6 @@ SECRETS = ("priya ashdown", "priya.a.1077@example.org", "priya.staff.1077@exampl
 PHONES = ("7700900177",)
 
 
-@pytest.fixture
-def audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Audit:
-    return Audit(tmp_path, capsys)
-
-
 def outbox_mails(folder: Path) -> list[EmailMessage]:
     return [email.message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
             for p in sorted((folder / "outbox").glob("*.eml"))]

@@ -16,11 +16,6 @@ from tests.e2e.test_privacy_audit import Audit, answer, first_run, mail_text
 REF, NAME, DOB = "OAK-1077", "Priya Ashdown", "06/02/2009"
 
 
-@pytest.fixture
-def audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Audit:
-    return Audit(tmp_path, capsys)
-
-
 def set_cell(tracker: Path, ref: str, header: str, value: str) -> None:
     wb = openpyxl.load_workbook(tracker)
     ws = wb["Tracker"]

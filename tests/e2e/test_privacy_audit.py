@@ -128,11 +128,6 @@ def where(needle: str, texts: dict[str, str]) -> list[str]:
     return [tab for tab, text in texts.items() if needle in text]
 
 
-@pytest.fixture
-def audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Audit:
-    return Audit(tmp_path, capsys)
-
-
 # Roster students (config/sample/roster.csv), all leavers of summer 2026.
 def answer(ref: str, name: str, dob: str, email_: str, phone: str, consent: str,
            **more: str) -> dict[str, str]:

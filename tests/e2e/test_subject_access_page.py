@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import stat
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -17,11 +16,6 @@ from tests.e2e.test_privacy_audit import Audit, answer, first_run
 
 pytestmark = pytest.mark.skipif(chromium_path() is None, reason="Chromium is not installed")
 HOSTILE = "<b>bold</b><script>window.pwned = 1</script>"
-
-
-@pytest.fixture
-def audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Audit:
-    return Audit(tmp_path, capsys)
 
 
 def test_the_page_shows_consent_ledger_and_staff_words_as_text(audit: Audit) -> None:
