@@ -47,12 +47,14 @@ def _whole(p: AcademyPorts) -> WholeTracker:
 def erase_student(ports: Sequence[AcademyPorts], ref: str, now: datetime, dry_run: bool,
                   files: MailFiles | None) -> Erased:
     run_id = uuid.uuid4().hex[:12]
+    metas: list[tuple[str, dict[str, str]]] = []  # each academy's state, read once
     for p in ports:
         whole = _whole(p)
         grids = whole.read_grids()
-        if not holds(grids, ref, p.academy.headers["ref"]):
-            continue
         meta = _meta(grids)
+        if not holds(grids, ref, p.academy.headers["ref"]):
+            metas.append((p.academy.code, meta))
+            continue
         salt = meta.get(SALT_KEY, "")
         # Their check-ins (issue 16) too: the tombstone then sets them aside for good.
         answers = [*p.responses.read(EVERY_RESPONSE),
@@ -67,10 +69,9 @@ def erase_student(ports: Sequence[AcademyPorts], ref: str, now: datetime, dry_ru
         log.info("%s: erased one student on request (tombstone %s)", p.academy.code,
                  plan.tombstone, extra={"academy": p.academy.code, "run_id": run_id})
         return done
-    for p in ports:
-        meta = _meta(_whole(p).read_grids())
+    for code, meta in metas:
         if meta.get(SALT_KEY) and TOMBSTONE_PREFIX + hashed(meta[SALT_KEY], ref) in meta:
-            raise InputError(f"Ref {ref!r} was already erased from {p.academy.code}",
+            raise InputError(f"Ref {ref!r} was already erased from {code}",
                              "nothing is left to erase; nothing was written")
     raise InputError(f"no row has Ref {ref!r} in any academy's tracker",
                      "copy the Ref from the Tracker tab (it looks like OAK-1001)")
