@@ -21,24 +21,25 @@ def subject_access(config: Path, ref: str, out: Path) -> int:
 
     cfg = load_config(config)
     ref = ref.strip()
+    when = parse_now(None, cfg.timezone).isoformat(timespec="seconds")
+    states: list[tuple[str, dict[str, str]]] = []  # each academy's state, read once
     for p in build_all(cfg):
         snap = p.tracker.read()
         if ref not in snap.rows:
+            states.append((p.academy.name, snap.meta))
             continue
         tabs = p.tracker.read_tabs(sar.VISIBLE)
         # Every response, not just those after the sync's watermark.
         everything = p.responses.read(datetime(2000, 1, 1, tzinfo=UTC))
         record = sar.collect(
-            ref, p.academy.name, snap, tabs, everything, p.academy.headers,
-            parse_now(None, cfg.timezone).isoformat(timespec="seconds"),
+            ref, p.academy.name, snap, tabs, everything, p.academy.headers, when,
         )
         _write_sar(out, record)
         print(f"{ref}: {sar.count(record)} items written to {out} and "
               f"{out.with_suffix('.html')} (readable by you only)")
         return 0
-    for p in build_all(cfg):
-        erased = sar.collect_erased(ref, p.academy.name, p.tracker.read().meta,
-                                    parse_now(None, cfg.timezone).isoformat(timespec="seconds"))
+    for name, meta in states:
+        erased = sar.collect_erased(ref, name, meta, when)
         if erased is not None:
             _write_sar(out, erased)
             print(f"{ref}: erased; the tombstone written to {out} (readable by you only)")
